@@ -1,0 +1,90 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is a helper of theirs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+API_PY    := $(VENV)/api/bin/python
+BOT_PY    := $(VENV)/bot/bin/python
+RASA      := $(VENV)/bot/bin/rasa
+API_PORT  ?= 8000
+RASA_PORT ?= 5005
+ACTIONS_PORT ?= 5055
+GENERATED := assistant/generated
+
+export RASA_TELEMETRY_ENABLED := false
+export PYTHONDONTWRITEBYTECODE := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+# pip reads only the registries this machine reaches; never prompt in CI.
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help setup run api test test-api test-bot lint fmt bench generate lock-api lock-bot clean
+
+help:
+	@echo "make run    set up, train if needed, start everything on SQLite and print the URL"
+	@echo "make test   set up and run every test"
+	@echo "make api    start the case API alone on port $(API_PORT)"
+	@echo "make bench  run the benchmarks and print their figures"
+
+# ------------------------------------------------------------------ environments
+# A stamp per environment, newer than its lock file: a second run installs nothing.
+$(VENV)/api/.stamp: requirements/api.lock
+	@py=$$(scripts/find_python.sh 3.11) && \
+	  { [ -x $(API_PY) ] || "$$py" -m venv $(VENV)/api; }
+	$(API_PY) -m pip install -q -r requirements/api.lock
+	@touch $@
+
+$(VENV)/bot/.stamp: requirements/bot.lock
+	@py=$$(scripts/find_python.sh 3.10) && \
+	  { [ -x $(BOT_PY) ] || "$$py" -m venv $(VENV)/bot; }
+	$(BOT_PY) -m pip install -q -r requirements/bot.lock
+	@touch $@
+
+setup: $(VENV)/api/.stamp $(VENV)/bot/.stamp
+
+lock-api:
+	rm -rf /tmp/lock-api && $$(scripts/find_python.sh 3.11) -m venv /tmp/lock-api
+	/tmp/lock-api/bin/pip install -q -r requirements/api.in
+	/tmp/lock-api/bin/pip freeze | grep -v -E '^(-e|pkg-resources)' > requirements/api.lock
+
+lock-bot:
+	rm -rf /tmp/lock-bot && $$(scripts/find_python.sh 3.10) -m venv /tmp/lock-bot
+	/tmp/lock-bot/bin/pip install -q -r requirements/bot.in
+	/tmp/lock-bot/bin/pip freeze | grep -v -E '^(-e|pkg-resources)' > requirements/bot.lock
+
+# ------------------------------------------------------------------ derived from knowledge/
+# The bot's jieba dictionary and lookup tables come from the catalog (one source of truth).
+$(GENERATED)/.stamp: $(VENV)/api/.stamp $(wildcard knowledge/*.yaml) $(wildcard api/catalog/*.py)
+	$(API_PY) -m api.catalog.export $(GENERATED)
+	@touch $@
+
+generate: $(GENERATED)/.stamp
+
+# ------------------------------------------------------------------ run
+api: $(VENV)/api/.stamp
+	$(API_PY) -m uvicorn api.main:app --host 127.0.0.1 --port $(API_PORT)
+
+run: setup generate
+	@scripts/run_all.sh
+
+# ------------------------------------------------------------------ checks
+lint: $(VENV)/api/.stamp
+	$(VENV)/api/bin/ruff check .
+	$(VENV)/api/bin/ruff format --check .
+
+fmt: $(VENV)/api/.stamp
+	$(VENV)/api/bin/ruff format .
+	$(VENV)/api/bin/ruff check --fix .
+
+test-api: $(VENV)/api/.stamp
+	$(API_PY) -m pytest tests/api -q
+
+test-bot: setup generate
+	@scripts/test_bot.sh
+
+test: setup generate lint test-api test-bot
+
+bench: setup generate
+	$(API_PY) bench/checklist_bench.py
+
+clean:
+	rm -rf $(VENV) $(GENERATED) models var .pytest_cache .hypothesis

@@ -1,0 +1,116 @@
+"""Derive the assistant's vocabulary from the catalog (one source of truth).
+
+    python -m api.catalog.export assistant/generated
+
+writes catalog.json (names, phrasings, questions), jieba/userdict.txt (so domain words segment as
+one token) and nlu/catalog_nlu.yml (synonyms phrasing → key, lookup tables `item` and `topic`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+from api.catalog.loader import Catalog, load_catalog
+
+HEADER = "# Generated from knowledge/ by `python -m api.catalog.export`. Do not edit.\n"
+
+
+def _surfaces(catalog: Catalog) -> dict[str, dict[str, list[str]]]:
+    """entity → key → phrasings; a phrasing claimed by two keys is ambiguous and left out."""
+    claims: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for item in catalog.items.values():
+        for text in (item.name, item.colloquial_name, *item.phrasings):
+            claims[text].add(("item", item.key))
+    for ref in catalog.referrals.values():
+        for text in (ref.name, *ref.phrasings):
+            claims[text].add(("topic", ref.key))
+    out: dict[str, dict[str, list[str]]] = {"item": defaultdict(list), "topic": defaultdict(list)}
+    for text, owners in claims.items():
+        if len(owners) == 1:
+            entity, key = next(iter(owners))
+            out[entity][key].append(text)
+        else:
+            print(
+                f"note: '{text}' names {sorted(k for _, k in owners)}; left out of synonyms", file=sys.stderr
+            )
+    return out
+
+
+def catalog_json(catalog: Catalog) -> dict:
+    return {
+        "items": [
+            {
+                "key": i.key,
+                "name": i.name,
+                "colloquial_name": i.colloquial_name,
+                "phrasings": i.phrasings,
+                "department": i.department,
+                "department_name": catalog.departments[i.department].name,
+                "time_limit_days": i.time_limit_days,
+                "extended": i.extended,
+            }
+            for i in catalog.items.values()
+        ],
+        "referrals": [
+            {
+                "key": r.key,
+                "name": r.name,
+                "phrasings": r.phrasings,
+                "where": r.where,
+                "not_covered": r.not_covered,
+            }
+            for r in catalog.referrals.values()
+        ],
+        "situation": [f.model_dump() for f in catalog.situation_fields.values()],
+        "departments": [
+            {"key": d.key, "name": d.name, "short_name": d.short_name} for d in catalog.departments.values()
+        ],
+    }
+
+
+def nlu_yaml(catalog: Catalog) -> str:
+    surfaces = _surfaces(catalog)
+    nlu: list[dict] = []
+    for entity in ("item", "topic"):
+        for key, texts in surfaces[entity].items():
+            synonyms = [t for t in texts if t != key]
+            if synonyms:
+                nlu.append({"synonym": key, "examples": "".join(f"- {t}\n" for t in synonyms)})
+        every = [t for texts in surfaces[entity].values() for t in texts]
+        nlu.append({"lookup": entity, "examples": "".join(f"- {t}\n" for t in every)})
+    return HEADER + yaml.safe_dump({"version": "3.1", "nlu": nlu}, allow_unicode=True, sort_keys=False)
+
+
+def jieba_dict(catalog: Catalog) -> str:
+    words: dict[str, None] = {}
+    for item in catalog.items.values():
+        for text in (item.colloquial_name, *item.phrasings):
+            words.setdefault(text)
+    for ref in catalog.referrals.values():
+        for text in (ref.name, *ref.phrasings):
+            words.setdefault(text)
+    for dept in catalog.departments.values():
+        words.setdefault(dept.short_name)
+    # jieba: "word frequency pos"; a high frequency keeps the phrase as one token
+    return "".join(f"{w} 2000 n\n" for w in words if " " not in w and "（" not in w and "(" not in w)
+
+
+def export(target: Path, catalog: Catalog | None = None) -> None:
+    catalog = catalog or load_catalog()
+    (target / "jieba").mkdir(parents=True, exist_ok=True)
+    (target / "nlu").mkdir(parents=True, exist_ok=True)
+    (target / "catalog.json").write_text(
+        json.dumps(catalog_json(catalog), ensure_ascii=False, indent=1, default=str), encoding="utf-8"
+    )
+    (target / "jieba" / "userdict.txt").write_text(jieba_dict(catalog), encoding="utf-8")
+    (target / "nlu" / "catalog_nlu.yml").write_text(nlu_yaml(catalog), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    export(Path(sys.argv[1] if len(sys.argv) > 1 else "assistant/generated"))
+    print(f"wrote {sys.argv[1] if len(sys.argv) > 1 else 'assistant/generated'}")

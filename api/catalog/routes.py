@@ -1,0 +1,103 @@
+"""Catalog endpoints: items and their service guides, referral topics, questions, lookup, estimates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Query
+
+from api.catalog import service
+from api.catalog.loader import get_catalog
+from api.errors import ApiError
+
+router = APIRouter(prefix="/api/v1", tags=["catalog"])
+
+
+def _region(region: str | None) -> str | None:
+    if region is not None and region not in get_catalog().regions:
+        raise ApiError(
+            422, "unknown_region", f"不认识的行政区划代码 {region}，请填写贵州省内的省、市州或县代码"
+        )
+    return region
+
+
+@router.get("/items", summary="事项目录")
+def list_items(region: str | None = Query(None, description="行政区划代码")) -> list[dict]:
+    catalog = get_catalog()
+    return [service.summary(catalog, item, _region(region)) for item in catalog.items.values()]
+
+
+@router.get("/items/{key}", summary="事项办事指南")
+def get_item(key: str, region: str | None = Query(None, description="行政区划代码")) -> dict:
+    catalog = get_catalog()
+    item = catalog.items.get(key)
+    if item is None:
+        raise ApiError(404, "unknown_item", f"没有这个事项：{key}。可以先查看事项目录 /api/v1/items")
+    return service.guide(catalog, item, _region(region))
+
+
+@router.get("/referrals", summary="不在本次一件事范围内、需另行办理的事项及去处")
+def list_referrals() -> list[dict]:
+    return [r.model_dump() for r in get_catalog().referrals.values()]
+
+
+@router.get("/referrals/{key}", summary="转介事项")
+def get_referral(key: str) -> dict:
+    referral = get_catalog().referrals.get(key)
+    if referral is None:
+        raise ApiError(404, "unknown_referral", f"没有这个转介事项：{key}")
+    return referral.model_dump()
+
+
+@router.get("/materials", summary="材料总清单")
+def list_materials() -> list[dict]:
+    return [m.model_dump() for m in get_catalog().materials.values()]
+
+
+@router.get("/situation", summary="办理前需要了解的情形（问题与可选答案）")
+def situation_fields() -> list[dict]:
+    return [f.model_dump() for f in get_catalog().situation_fields.values()]
+
+
+@router.get("/lookup", summary="热线查询：口语、正式名称或拼音首字母 → 事项")
+def lookup(
+    q: str = Query(..., min_length=1, max_length=100, description="查询词，如“销户口”“zxhk”"),
+    limit: int = Query(5, ge=1, le=20),
+) -> dict:
+    results = service.lookup(get_catalog(), q, limit)
+    return {"query": q, "results": results}
+
+
+@router.get("/estimates/survivor-benefits", summary="丧葬补助金和抚恤金估算（按月数计）")
+def survivor_benefits(
+    contribution_years: int = Query(..., ge=0, le=80, description="逝者缴费满多少年（整年）"),
+    retired: bool = Query(..., description="逝者去世时是否已退休领养老金"),
+    years_drawn: int = Query(0, ge=0, le=80, description="已领取养老金满多少年（整年）"),
+    region: str | None = Query(None),
+    on: dt.date | None = Query(None, description="去世日期，默认今天"),
+) -> dict:
+    return service.survivor_estimate(
+        get_catalog(), contribution_years, retired, years_drawn, _region(region), on
+    )
+
+
+@router.get("/figures", summary="由省、市州、县设定的数额和期限（含生效日期）")
+def figures(region: str | None = Query(None), on: dt.date | None = Query(None)) -> list[dict]:
+    catalog = get_catalog()
+    out = []
+    for key, fig in catalog.figures.items():
+        f = catalog.figure(key, _region(region), on)
+        out.append(
+            {
+                "key": key,
+                "name": fig.name,
+                "unit": fig.unit,
+                "value": f.value,
+                "configured": f.value is not None,
+                "origin": f.origin,
+                "effective_from": f.entry.effective_from if f.entry else None,
+                "basis": f.entry.basis.model_dump() if f.entry else None,
+                "note": f.entry.note if f.entry else None,
+            }
+        )
+    return out

@@ -1,0 +1,231 @@
+"""Service guides, the hotline lookup and the survivor-benefit estimate, all read from the catalog."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+
+import opencc
+from pypinyin import Style, lazy_pinyin
+from rapidfuzz import fuzz
+
+from api.catalog import schema as s
+from api.catalog.loader import Catalog
+
+# ------------------------------------------------------------------ guides
+
+
+def materials_of(catalog: Catalog, item: s.Item) -> list[s.Material]:
+    """Every material this item may need (some only in certain situations)."""
+    out = []
+    for m in catalog.materials.values():
+        rb = m.required_by
+        if rb.scope == "case" or (item.key not in rb.except_items and (
+            rb.items == "all"
+            or item.key in rb.items
+            or (rb.payout_or_query_items and item.payout_or_query)
+            or (rb.payout_items and item.payout)
+        )):
+            out.append(m)
+    return out
+
+
+def _condition_text(catalog: Catalog, cond: s.Condition | None) -> str | None:
+    if not cond:
+        return None
+    parts = []
+    for key, values in cond.items():
+        f = catalog.situation_fields[key]
+        labels = {v.value: v.label for v in f.values} | {True: "是", False: "否"}
+        parts.append(f"{f.label}为{'或'.join(str(labels.get(v, v)) for v in values)}")
+    return "，".join(parts)
+
+
+def guide(catalog: Catalog, item: s.Item, region: str | None = None, on: dt.date | None = None) -> dict:
+    dept = catalog.departments[item.department]
+    return {
+        "key": item.key,
+        "code": item.code,
+        "code_provisional": item.code_provisional,
+        "name": item.name,
+        "colloquial_name": item.colloquial_name,
+        "phrasings": item.phrasings,
+        "department": item.department,
+        "department_name": dept.name,
+        "co_departments": [catalog.departments[d].name for d in item.co_departments],
+        "extended": item.extended,
+        "time_limit_days": catalog.time_limit(item.key, region, on),
+        "default_time_limit_days": item.time_limit_days,
+        "time_limit_note": item.time_limit_note,
+        "prerequisites": sorted({k for p in item.prerequisites for k in p.any_of}),
+        "prerequisite_rules": [
+            {"any_of": p.any_of, "when": _condition_text(catalog, p.when), "reason": p.reason}
+            for p in item.prerequisites
+        ],
+        "materials": [m.key for m in materials_of(catalog, item)],
+        "materials_detail": [
+            {
+                "key": m.key,
+                "name": m.name,
+                "form": m.form,
+                "medium": "paper" if item.key in m.paper_for_items else m.medium,
+                "when": _condition_text(catalog, m.required_by.when),
+                "exemptions": [e.reason for e in m.exemptions],
+                "promise": m.promise.note if m.promise and m.promise.allowed else None,
+            }
+            for m in materials_of(catalog, item)
+        ],
+        "basis": [b.model_dump() for b in item.basis],
+        "conditions": item.conditions,
+        "eligibility": [
+            {"when": _condition_text(catalog, r.when), "otherwise": r.reason, "instead": r.instead}
+            for r in item.requirements
+        ],
+        "steps": [st.model_dump() for st in item.steps],
+        "result": item.result,
+        "fee": item.fee,
+        "where": item.where,
+        "faq": item.faq,
+    }
+
+
+def summary(catalog: Catalog, item: s.Item, region: str | None = None) -> dict:
+    return {
+        "key": item.key,
+        "name": item.name,
+        "colloquial_name": item.colloquial_name,
+        "department": item.department,
+        "department_name": catalog.departments[item.department].name,
+        "time_limit_days": catalog.time_limit(item.key, region),
+        "prerequisites": sorted({k for p in item.prerequisites for k in p.any_of}),
+        "materials": [m.key for m in materials_of(catalog, item)],
+        "extended": item.extended,
+    }
+
+
+# ------------------------------------------------------------------ hotline lookup
+
+_t2s = opencc.OpenCC("t2s")
+
+
+@dataclass(frozen=True)
+class _Entry:
+    kind: str  # item | referral
+    key: str
+    surface: str
+    initials: str
+    pinyin: str
+
+
+def _entries(catalog: Catalog) -> list[_Entry]:
+    out = []
+    for kind, objs in (("item", catalog.items.values()), ("referral", catalog.referrals.values())):
+        for obj in objs:
+            names = [obj.name, *obj.phrasings] + ([obj.colloquial_name] if kind == "item" else [])
+            for surface in dict.fromkeys(names):
+                out.append(
+                    _Entry(
+                        kind,
+                        obj.key,
+                        surface,
+                        "".join(lazy_pinyin(surface, style=Style.FIRST_LETTER)).lower(),
+                        "".join(lazy_pinyin(surface)).lower(),
+                    )
+                )
+    return out
+
+
+@lru_cache(maxsize=4)
+def _index(catalog: Catalog) -> list[_Entry]:
+    return _entries(catalog)
+
+
+def _score(query: str, entry: _Entry) -> float:
+    if query.isascii():
+        q = query.lower().replace(" ", "")
+        if q == entry.initials or q == entry.pinyin:
+            return 100.0
+        if entry.initials.startswith(q) or entry.pinyin.startswith(q):
+            return 90.0 * min(1.0, len(q) / max(len(entry.initials), 1) + 0.5)
+        return max(fuzz.ratio(q, entry.initials), fuzz.partial_ratio(q, entry.pinyin)) * 0.8
+    if entry.surface in query or query in entry.surface:
+        # the longer the shared text, the surer the match
+        return 80.0 + 20.0 * min(len(entry.surface), len(query)) / max(len(entry.surface), len(query))
+    return fuzz.partial_ratio(query, entry.surface) * 0.85
+
+
+def lookup(catalog: Catalog, query: str, limit: int = 5, threshold: float = 55.0) -> list[dict]:
+    q = _t2s.convert(query.strip())
+    best: dict[tuple[str, str], tuple[float, str]] = {}
+    for entry in _index(catalog):
+        score = _score(q, entry)
+        k = (entry.kind, entry.key)
+        if score >= threshold and score > best.get(k, (0.0, ""))[0]:
+            best[k] = (score, entry.surface)
+    ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:limit]
+    out = []
+    for (kind, key), (score, surface) in ranked:
+        obj = catalog.items[key] if kind == "item" else catalog.referrals[key]
+        out.append(
+            {
+                "type": kind,
+                "key": key,
+                "name": obj.name,
+                "colloquial_name": getattr(obj, "colloquial_name", obj.name),
+                "matched": surface,
+                "score": round(score, 1),
+                "department_name": catalog.departments[obj.department].name if kind == "item" else None,
+                "where": obj.where,
+            }
+        )
+    return out
+
+
+# ------------------------------------------------------------------ survivor benefits
+
+
+def survivor_estimate(
+    catalog: Catalog,
+    contribution_years: int,
+    retired: bool,
+    years_drawn: int = 0,
+    region: str | None = None,
+    on: dt.date | None = None,
+) -> dict:
+    """丧葬补助金 and 抚恤金 in months of the base B (人社部发〔2021〕18号), and money once B is set."""
+    rule = catalog.survivor_rule
+    months = 0
+    for band in rule.pension_bands:
+        if contribution_years >= band.from_years and (
+            band.to_years is None or contribution_years < band.to_years
+        ):
+            months = band.months
+            if band.to_years is None:
+                months += contribution_years - rule.extra_month_per_year_over
+    months = min(months, rule.max_months)
+    if retired:
+        reduced = months - rule.retiree_deduction_per_year * years_drawn
+        months = max(reduced, min(months, rule.retiree_floor_months))
+    base = catalog.figure("survivor_benefit_base_monthly", region, on)
+    total_months = rule.funeral_grant_months + months
+    caveats = [
+        "丧葬补助金只发一份，即使逝者同时参加了几种养老保险。",
+        "养老金从去世后的下个月起停发；去世后多发的养老金会从待遇中扣回，或需要退还。",
+        "实际金额以人社部门核定为准。",
+    ]
+    if base.value is None:
+        caveats.insert(
+            0, "贵州省本年度的计发基数尚未在系统中配置，先按“几个月的基数”告诉您，不给出具体金额。"
+        )
+    return {
+        "funeral_grant_months": rule.funeral_grant_months,
+        "pension_months": months,
+        "total_months": total_months,
+        "base_name": catalog.figures["survivor_benefit_base_monthly"].name,
+        "base_configured": base.value is not None,
+        "base_monthly": base.value,
+        "amount": round(base.value * total_months, 2) if base.value is not None else None,
+        "basis": rule.basis.model_dump(),
+        "caveats": caveats,
+    }

@@ -1,0 +1,39 @@
+"""POST /api/v1/checklist: what must I bring, and how long will it take?"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter
+from pydantic import create_model
+
+from api.catalog.loader import get_catalog
+from api.checklist.engine import ChecklistInputError, build_checklist
+from api.checklist.schemas import ChecklistRequestBase, ChecklistResult
+from api.errors import ApiError
+
+router = APIRouter(prefix="/api/v1", tags=["checklist"])
+
+# The situation's fields and values come from knowledge/situation.yaml (catalog.md §3).
+ChecklistRequest = create_model(
+    "ChecklistRequest",
+    __base__=ChecklistRequestBase,
+    situation=(get_catalog().situation_model, ...),
+)
+
+
+def run_checklist(situation: dict, items: list[str] | None, start: dt.date | None, region: str | None):
+    try:
+        return build_checklist(get_catalog(), situation, items, start or dt.date.today(), region)
+    except ChecklistInputError as exc:
+        raise ApiError(422, "invalid_checklist", str(exc), details={"field": exc.field}) from None
+
+
+@router.post("/checklist", response_model=ChecklistResult, summary="材料清单、事项状态与办结时间估算")
+def checklist(request: ChecklistRequest) -> ChecklistResult:  # type: ignore[valid-type]
+    return run_checklist(
+        request.situation.model_dump(exclude_none=True),  # type: ignore[attr-defined]
+        request.items,  # type: ignore[attr-defined]
+        request.start_date,  # type: ignore[attr-defined]
+        request.region,  # type: ignore[attr-defined]
+    )

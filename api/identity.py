@@ -1,0 +1,92 @@
+"""Identity numbers (GB 11643) and masking of personal data.
+
+Pure Python with no third-party imports: the API (3.11) and the assistant's actions (3.10) both
+import this module, so the rules live in one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"
+_ID_RE = re.compile(r"^\d{17}[\dXx]$")
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+class IdNumberError(ValueError):
+    """The message is a Chinese sentence a person can act on."""
+
+
+def check_digit(first17: str) -> str:
+    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
+
+
+def parse_id_number(value: str, *, not_after: dt.date | None = None) -> dt.date:
+    """Validate an 18-digit resident ID number and return the birth date inside it."""
+    number = value.strip().upper()
+    if not _ID_RE.match(number):
+        raise IdNumberError("身份证号应为 18 位，前 17 位是数字，最后一位是数字或 X")
+    try:
+        birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise IdNumberError("身份证号中的出生日期不是真实的日期，请核对第 7–14 位") from None
+    if birth.year < 1880:
+        raise IdNumberError("身份证号中的出生年份不对，请核对第 7–10 位")
+    if check_digit(number[:17]) != number[17]:
+        raise IdNumberError("身份证号校验位不对，可能有一位输错了，请逐位核对")
+    if not_after is not None and birth > not_after:
+        raise IdNumberError("身份证号中的出生日期晚于去世日期，请核对")
+    return birth
+
+
+def normalize_id_number(value: str) -> str:
+    return value.strip().upper()
+
+
+def valid_phone(value: str) -> bool:
+    return bool(PHONE_RE.match(value.strip()))
+
+
+def mask_id_number(value: str | None) -> str:
+    if not value:
+        return ""
+    v = value.strip()
+    return v[:3] + "*" * max(len(v) - 7, 0) + v[-4:] if len(v) > 7 else "*" * len(v)
+
+
+def mask_phone(value: str | None) -> str:
+    if not value:
+        return ""
+    v = value.strip()
+    return v[:3] + "****" + v[-4:] if len(v) >= 11 else "*" * len(v)
+
+
+def mask_account(value: str | None) -> str:
+    if not value:
+        return ""
+    v = re.sub(r"\s", "", value)
+    return "*" * max(len(v) - 4, 0) + v[-4:]
+
+
+def mask_name(value: str | None) -> str:
+    """张三 → 张*, 欧阳小明 → 欧***: enough for a family to recognise their case."""
+    if not value:
+        return ""
+    v = value.strip()
+    return v[0] + "*" * (len(v) - 1)
+
+
+# Free text (chat messages, log lines) may carry numbers anywhere; replace them before they leave.
+_TEXT_PATTERNS = (
+    (re.compile(r"(?<!\d)(\d{6})(\d{8})(\d{3}[\dXx])(?!\d)"), lambda m: m[1][:3] + "*" * 11 + m[3][-4:]),
+    (re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)"), lambda m: m[1] + "****" + m[3]),
+    (re.compile(r"(?<!\d)(\d{8,15})(\d{4})(?!\d)"), lambda m: "*" * len(m[1]) + m[2]),
+)
+
+
+def mask_text(text: str) -> str:
+    for pattern, repl in _TEXT_PATTERNS:
+        text = pattern.sub(repl, text)
+    return text

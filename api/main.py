@@ -1,0 +1,35 @@
+"""The case API application: one router per domain area, errors as Chinese JSON."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+
+from api.catalog.loader import get_catalog
+from api.catalog.routes import router as catalog_router
+from api.checklist.routes import router as checklist_router
+from api.errors import install_error_handlers
+from api.health import router as health_router
+from api.settings import get_settings
+
+# Each domain area contributes one router; add new areas here.
+ROUTERS = [health_router, catalog_router, checklist_router]
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    get_catalog()  # fail at start-up, not on the first request, when knowledge/ is broken
+    app = FastAPI(
+        title="贵州省个人身后“一件事”办理系统 API",
+        version="1.0.0",
+        description="事项目录与办事指南、材料清单、一表申请、并行分派、进度与评价。",
+    )
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app
+
+
+app = create_app()

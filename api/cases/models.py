@@ -1,0 +1,182 @@
+"""Cases, tasks and their history, idempotency records and the notification log.
+
+Personal data is stored encrypted (api.security.crypto.encrypt) with a keyed hash beside it where
+equality lookups are needed (ID numbers, phones). Masked copies are stored for display so that
+listing screens never have to decrypt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import relationship as orm_relationship
+
+from api.db import Base
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+# Case status: open while any task is unfinished; completed when every task is completed or rejected.
+CASE_OPEN = "open"
+CASE_COMPLETED = "completed"
+CASE_WITHDRAWN = "withdrawn"
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_no: Mapped[str] = mapped_column(String(32), unique=True, index=True)
+    status: Mapped[str] = mapped_column(String(16), default=CASE_OPEN, index=True)
+    region: Mapped[str] = mapped_column(String(6))
+    channel: Mapped[str] = mapped_column(String(16))  # online | window
+    situation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # checklist summary at submission (items with status/reason, materials, estimate); recomputed
+    # when shared data arrives later
+    checklist: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    created_by_staff: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    deceased_name_enc: Mapped[str] = mapped_column(Text)
+    deceased_name_masked: Mapped[str] = mapped_column(String(64))
+    deceased_id_enc: Mapped[str] = mapped_column(Text)
+    deceased_id_hash: Mapped[str] = mapped_column(String(128), index=True)
+    deceased_id_masked: Mapped[str] = mapped_column(String(32))
+    death_date: Mapped[dt.date] = mapped_column(Date)
+    # Equal to deceased_id_hash while the case is open, NULL afterwards: the unique constraint makes
+    # a second open case for the same deceased impossible on every database.
+    open_deceased_hash: Mapped[str | None] = mapped_column(String(128), unique=True, nullable=True)
+
+    applicant_name_enc: Mapped[str] = mapped_column(Text)
+    applicant_name_masked: Mapped[str] = mapped_column(String(64))
+    applicant_id_enc: Mapped[str] = mapped_column(Text)
+    applicant_id_hash: Mapped[str] = mapped_column(String(128), index=True)
+    applicant_phone_enc: Mapped[str] = mapped_column(Text)
+    applicant_phone_hash: Mapped[str] = mapped_column(String(128), index=True)
+    applicant_phone_masked: Mapped[str] = mapped_column(String(16))
+    relationship: Mapped[str] = mapped_column(String(32))
+    payee_account_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    payee_account_masked: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    access_token_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+    tasks: Mapped[list[Task]] = orm_relationship(
+        back_populates="case", order_by="Task.id", cascade="all, delete-orphan"
+    )
+    notifications: Mapped[list[Notification]] = orm_relationship(
+        back_populates="case", order_by="Notification.id", cascade="all, delete-orphan"
+    )
+
+
+TASK_STATUSES = (
+    "waiting",
+    "ready",
+    "accepted",
+    "supplement_requested",
+    "resubmitted",
+    "completed",
+    "rejected",
+)
+TERMINAL = ("completed", "rejected")
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        UniqueConstraint("case_id", "item_key", name="uq_tasks_case_item"),
+        Index("ix_tasks_department_status", "department", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    item_key: Mapped[str] = mapped_column(String(64))
+    department: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(24), default="waiting")
+    waits_for: Mapped[list[str]] = mapped_column(JSON, default=list)
+    time_limit_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    due_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    staff_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    released_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+    case: Mapped[Case] = orm_relationship(back_populates="tasks")
+    events: Mapped[list[TaskEvent]] = orm_relationship(
+        back_populates="task", order_by="TaskEvent.id", cascade="all, delete-orphan"
+    )
+
+    # Optimistic locking: every UPDATE carries "WHERE version = <the version read>"; a concurrent
+    # writer that changed the row first makes this one fail (StaleDataError → 409).
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class TaskEvent(Base):
+    __tablename__ = "task_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(32))  # created | released | accept | complete | ...
+    from_status: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    to_status: Mapped[str] = mapped_column(String(24))
+    actor_role: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str | None] = mapped_column(String(64), nullable=True)  # department key / staff id
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)  # masked before storing
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    task: Mapped[Task] = orm_relationship(back_populates="events")
+
+
+class IdempotencyRecord(Base):
+    """One per Idempotency-Key: the request's hash and the response to replay.
+
+    The stored response holds the access token encrypted, never in clear.
+    """
+
+    __tablename__ = "idempotency_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Notification(Base):
+    """What the family was told (SMS). The text is masked before it is stored or logged."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16), default="sms")
+    recipient_masked: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="logged")  # logged | sent | failed
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    case: Mapped[Case] = orm_relationship(back_populates="notifications")

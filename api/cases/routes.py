@@ -1,0 +1,99 @@
+"""POST /api/v1/cases (一表申请) and GET /api/v1/cases/{case_no} (progress and results)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from api.cases import service
+from api.cases.schemas import CaseCreate, CaseCreated, CaseOut
+from api.db import get_session
+from api.errors import ApiError
+from api.security.audit import record_access
+from api.security.auth import Principal, get_optional_principal, require_roles
+from api.security.ratelimit import rate_limit
+
+router = APIRouter(prefix="/api/v1", tags=["cases"])
+
+NOT_FOUND = "没有找到这个案件，或查询码不对。请核对案件号和查询码；遗失查询码请带身份证到窗口或拨打 12345。"
+ERRORS = {
+    401: {"description": "缺少或无效的凭证"},
+    403: {"description": "无权办理"},
+    404: {"description": "没有找到"},
+    409: {"description": "冲突"},
+    422: {"description": "请求内容不符合要求"},
+    429: {"description": "请求太频繁"},
+}
+
+
+@router.post(
+    "/cases",
+    status_code=201,
+    response_model=CaseCreated,
+    summary="一表申请：一次提交，多部门并行办理",
+    responses={k: v for k, v in ERRORS.items() if k != 404},
+)
+def create_case(
+    body: CaseCreate,
+    session: Annotated[Session, Depends(get_session)],
+    principal: Annotated[Principal | None, Depends(get_optional_principal)],
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=128,
+            description="重试同一份申请时带上同一个键，保证只建一个案件",
+        ),
+    ] = None,
+) -> JSONResponse:
+    role = principal.role if principal else "applicant"
+    if role not in ("applicant", "window_staff", "admin"):
+        raise ApiError(403, "forbidden", "只有申请人本人（网上）或窗口工作人员可以提交申请。")
+    if idempotency_key is not None and not idempotency_key.strip():
+        raise ApiError(422, "invalid_idempotency_key", "Idempotency-Key 不能为空。")
+    channel = "window" if role in ("window_staff", "admin") else "online"
+    if body.channel is not None and role in ("window_staff", "admin"):
+        channel = body.channel
+    body_out, replayed = service.create_case(
+        session,
+        body,
+        channel=channel,
+        staff_id=principal.staff_id if principal else None,
+        idempotency_key=idempotency_key.strip() if idempotency_key else None,
+    )
+    if principal is not None:
+        record_access(session, principal, "create", "case", body_out["case_no"])
+        session.commit()
+    headers = {"Idempotent-Replayed": "true"} if replayed else {}
+    return JSONResponse(
+        CaseCreated.model_validate(body_out).model_dump(mode="json"), status_code=201, headers=headers
+    )
+
+
+@router.get(
+    "/cases/{case_no}",
+    response_model=CaseOut,
+    summary="办理进度与结果（申请人凭查询码，或工作人员）",
+    responses={k: v for k, v in ERRORS.items() if k not in (409, 422)},
+    dependencies=[Depends(rate_limit("case_lookup", "30/minute"))],
+)
+def get_case(
+    case_no: Annotated[str, Path(max_length=40, description="案件号，如 SH20261129-48273-5")],
+    session: Annotated[Session, Depends(get_session)],
+    principal: Annotated[
+        Principal, Depends(require_roles("applicant", "window_staff", "hotline_staff", "admin"))
+    ],
+) -> CaseOut:
+    case = service.find_case(session, case_no)
+    if principal.role == "applicant" and (case is None or principal.case_no != case.case_no):
+        # the same answer whether the case exists or not: a case number alone reveals nothing
+        raise ApiError(404, "case_not_found", NOT_FOUND)
+    if case is None:
+        raise ApiError(404, "case_not_found", NOT_FOUND)
+    record_access(session, principal, "read", "case", case.case_no)
+    out = CaseOut.model_validate(service.case_out(session, case))
+    session.commit()
+    return out

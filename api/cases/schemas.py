@@ -1,0 +1,148 @@
+"""Request and response bodies of the case API. Inputs forbid unknown fields (no mass assignment)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from api.identity import IdNumberError, normalize_id_number, parse_id_number, valid_phone
+
+Relationship = Literal[
+    "spouse", "child", "parent", "sibling", "grandparent", "grandchild", "other_heir", "beneficiary", "agent"
+]
+
+
+class StrictIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _id_number(value: str) -> str:
+    try:
+        parse_id_number(value)
+    except IdNumberError as exc:
+        raise ValueError(str(exc)) from None
+    return normalize_id_number(value)
+
+
+class DeceasedIn(StrictIn):
+    name: str = Field(min_length=1, max_length=50, description="逝者姓名")
+    id_number: str = Field(min_length=1, max_length=32, description="逝者身份证号（18 位）")
+    death_date: dt.date = Field(description="去世日期")
+
+    _idn = field_validator("id_number")(_id_number)
+
+    @field_validator("death_date")
+    @classmethod
+    def _not_future(cls, value: dt.date) -> dt.date:
+        from api.cases.clock import today
+
+        if value > today():
+            raise ValueError("去世日期不能晚于今天，请核对")
+        return value
+
+
+class ApplicantIn(StrictIn):
+    name: str = Field(min_length=1, max_length=50, description="申请人姓名")
+    id_number: str = Field(min_length=1, max_length=32, description="申请人身份证号（18 位）")
+    phone: str = Field(min_length=1, max_length=20, description="手机号，用于接收办理进度短信")
+    relationship: Relationship = Field(description="申请人与逝者的关系")
+
+    _idn = field_validator("id_number")(_id_number)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        v = value.replace(" ", "").replace("-", "")
+        if v.startswith("+86"):
+            v = v[3:]
+        if not valid_phone(v):
+            raise ValueError("手机号应为 11 位数字、以 1 开头，请核对")
+        return v
+
+
+class CaseCreate(StrictIn):
+    """一表申请: one form for every chosen item."""
+
+    deceased: DeceasedIn
+    applicant: ApplicantIn
+    situation: dict[str, Any] = Field(
+        default_factory=dict, description="逝者情况，字段见 catalog.md §3（POST /checklist 同名字段）"
+    )
+    items: list[str] | None = Field(
+        default=None, max_length=50, description="要办的事项键；null 表示所有符合条件的事项"
+    )
+    payee_account: str | None = Field(default=None, max_length=40, description="领取待遇的收款银行账号")
+    region: str | None = Field(default=None, description="办理地行政区划代码（6 位）")
+    channel: Literal["online", "window"] | None = None
+
+    @field_validator("payee_account")
+    @classmethod
+    def _account(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        v = value.replace(" ", "")
+        if not v.isdigit() or not 8 <= len(v) <= 30:
+            raise ValueError("收款账号应为 8–30 位数字，请核对银行卡或存折上的账号")
+        return v
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        if value is not None and (len(value) != 6 or not value.isdigit()):
+            raise ValueError("行政区划代码应为 6 位数字，如 520100（贵阳市）")
+        return value
+
+
+class TaskOut(BaseModel):
+    id: int
+    item: str
+    name: str
+    colloquial_name: str
+    department: str
+    department_name: str
+    status: str
+    status_text: str
+    waits_for: list[str]
+    due_date: dt.date | None
+    overdue: bool
+    version: int
+    result: dict[str, Any] | None
+    note: str | None = None
+    updated_at: dt.datetime
+
+
+class CaseCreated(BaseModel):
+    case_no: str
+    case_no_readable: str
+    access_token: str = Field(description="查询凭证，只在此时给出一次，请妥善保存")
+    status: str
+    tasks: list[TaskOut]
+    checklist: dict[str, Any]
+    message: str
+
+
+class NotificationOut(BaseModel):
+    channel: str
+    recipient: str
+    message: str
+    status: str
+    created_at: dt.datetime
+
+
+class CaseOut(BaseModel):
+    case_no: str
+    case_no_readable: str
+    status: str
+    region: str
+    channel: str
+    created_at: dt.datetime
+    completed_at: dt.datetime | None
+    deceased: dict[str, Any]
+    applicant: dict[str, Any]
+    payee_account: str | None
+    shared_data: dict[str, Any]
+    tasks: list[TaskOut]
+    checklist: dict[str, Any]
+    notifications: list[NotificationOut]

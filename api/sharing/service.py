@@ -1,0 +1,175 @@
+"""Data sharing: departments push death / cremation records and relationship checks.
+
+A record is keyed by the keyed hash of the ID number. New submissions pick it up at once
+(death_record_shared / cremation_record_shared / relationship_verified exempt materials and make
+the certificate items unnecessary); open cases of the same deceased are updated too: their checklist
+is recomputed and a certificate task still in progress is completed with the shared record as its
+result, which releases the tasks waiting for it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from api.cases import clock
+from api.cases.models import CASE_OPEN, TERMINAL, Case
+from api.cases.service import checklist_summary, notify
+from api.catalog.loader import get_catalog
+from api.checklist.engine import build_checklist
+from api.identity import mask_id_number, mask_name
+from api.security.crypto import encrypt, lookup_hash
+from api.sharing.models import DeathRecord, RelationshipVerification
+from api.sharing.schemas import DeathRecordIn, RelationshipIn
+from api.tasks.service import _enqueue, add_event, refresh_case_status, release_unblocked
+
+# Which certificate item a shared record settles.
+SETTLES = {"death": ("death_cert_normal", "death_cert_abnormal"), "cremation": ("cremation_cert",)}
+FLAG = {"death": "death_record_shared", "cremation": "cremation_record_shared"}
+
+
+def _recompute_checklist(case: Case) -> None:
+    cat = get_catalog()
+    keys = [t.item_key for t in case.tasks]
+    try:
+        result = build_checklist(cat, case.situation, keys, clock.today(), case.region)
+    except Exception:
+        return
+    case.checklist = checklist_summary(result)
+
+
+def _open_cases(session: Session, **where: str) -> list[Case]:
+    q = select(Case).where(Case.status == CASE_OPEN).options(selectinload(Case.tasks))
+    for column, value in where.items():
+        q = q.where(getattr(Case, column) == value)
+    return list(session.scalars(q).all())
+
+
+def push_death_record(
+    session: Session, department: str, body: DeathRecordIn, _retry: bool = True
+) -> dict[str, Any]:
+    h = lookup_hash(body.id_number)
+    record = session.scalar(
+        select(DeathRecord).where(DeathRecord.deceased_id_hash == h, DeathRecord.kind == body.kind)
+    )
+    created = record is None
+    if record is None:
+        record = DeathRecord(deceased_id_hash=h, kind=body.kind, received_at=clock.now())
+        session.add(record)
+    record.source_department = department
+    record.name_enc = encrypt(body.name)
+    record.name_masked = mask_name(body.name)
+    record.event_date = body.event_date
+    record.record_no = body.record_no
+    record.death_nature = body.death_nature
+    record.updated_at = clock.now()
+
+    updated = []
+    for case in _open_cases(session, deceased_id_hash=h):
+        situation = dict(case.situation)
+        situation[FLAG[body.kind]] = True
+        case.situation = situation
+        for task in case.tasks:
+            if task.item_key in SETTLES[body.kind] and task.status not in TERMINAL:
+                prev = task.status
+                task.status = "completed"
+                task.completed_at = clock.now()
+                task.result = {
+                    "shared_record_no": body.record_no,
+                    "source": department,
+                    "note": "部门共享数据已确认",
+                }
+                add_event(session, task, "completed_by_shared_record", prev, "department", department)
+                _enqueue(session, task, "task.completed_by_shared_record")
+        release_unblocked(session, case, "department", department)
+        refresh_case_status(case)
+        _recompute_checklist(case)
+        notify(
+            session,
+            case,
+            "【一件事】已收到部门共享的"
+            + ("死亡" if body.kind == "death" else "火化")
+            + "信息，相关证明无需您再提交。",
+        )
+        updated.append(case.case_no)
+    try:
+        session.commit()
+    except IntegrityError:  # a concurrent push of the same record: the other one stands
+        session.rollback()
+        if not _retry:
+            raise
+        return push_death_record(session, department, body, _retry=False)
+    return {
+        "id": record.id,
+        "kind": record.kind,
+        "source_department": department,
+        "deceased_name": record.name_masked,
+        "deceased_id_number": mask_id_number(body.id_number),
+        "event_date": record.event_date,
+        "record_no": record.record_no,
+        "created": created,
+        "cases_updated": updated,
+    }
+
+
+def push_relationship(
+    session: Session, department: str, body: RelationshipIn, _retry: bool = True
+) -> dict[str, Any]:
+    dh, ah = lookup_hash(body.deceased_id_number), lookup_hash(body.applicant_id_number)
+    rec = session.scalar(
+        select(RelationshipVerification).where(
+            RelationshipVerification.deceased_id_hash == dh,
+            RelationshipVerification.applicant_id_hash == ah,
+            RelationshipVerification.relationship == body.relationship,
+        )
+    )
+    created = rec is None
+    if rec is None:
+        rec = RelationshipVerification(
+            deceased_id_hash=dh, applicant_id_hash=ah, relationship=body.relationship, received_at=clock.now()
+        )
+        session.add(rec)
+    rec.verified = body.verified
+    rec.source_department = department
+    rec.record_no = body.record_no
+    rec.updated_at = clock.now()
+    updated = []
+    for case in _open_cases(session, deceased_id_hash=dh, applicant_id_hash=ah):
+        if case.relationship != body.relationship:
+            continue
+        rec.case_id = case.id
+        situation = dict(case.situation)
+        if body.verified:
+            situation["relationship_verified"] = True
+        else:
+            situation.pop("relationship_verified", None)
+        case.situation = situation
+        _recompute_checklist(case)
+        if body.verified:
+            notify(session, case, "【一件事】您与逝者的亲属关系已由部门核实，无需再提交亲属关系证明。")
+        else:
+            notify(
+                session,
+                case,
+                "【一件事】部门未能核实您与逝者的亲属关系，请准备户口簿、结婚证或出生证明等关系证明，"
+                "或拨打 12345 咨询。",
+            )
+        updated.append(case.case_no)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        if not _retry:
+            raise
+        return push_relationship(session, department, body, _retry=False)
+    return {
+        "id": rec.id,
+        "relationship": rec.relationship,
+        "verified": rec.verified,
+        "source_department": department,
+        "created": created,
+        "cases_updated": updated,
+    }

@@ -34,7 +34,7 @@ class CatalogError(ValueError):
     pass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity hash: caches key on the loaded catalog
 class Catalog:
     situation_fields: dict[str, s.SituationField]
     departments: dict[str, s.Department]

@@ -21,12 +21,15 @@ def materials_of(catalog: Catalog, item: s.Item) -> list[s.Material]:
     out = []
     for m in catalog.materials.values():
         rb = m.required_by
-        if rb.scope == "case" or (item.key not in rb.except_items and (
-            rb.items == "all"
-            or item.key in rb.items
-            or (rb.payout_or_query_items and item.payout_or_query)
-            or (rb.payout_items and item.payout)
-        )):
+        if rb.scope == "case" or (
+            item.key not in rb.except_items
+            and (
+                rb.items == "all"
+                or item.key in rb.items
+                or (rb.payout_or_query_items and item.payout_or_query)
+                or (rb.payout_items and item.payout)
+            )
+        ):
             out.append(m)
     return out
 

@@ -321,7 +321,9 @@ def normalize_situation(catalog: Catalog, situation: dict) -> dict[str, str | bo
     values = {k: v for k, v in situation.items() if v is not None}
     for key, value in values.items():
         if key not in catalog.situation_fields:
-            raise ChecklistInputError(f"situation.{key}", f"不认识的情形字段 situation.{key}")
+            raise ChecklistInputError(
+                f"situation.{key}", f"不认识的情形字段 situation.{key}，请删除或检查拼写"
+            )
         if value not in catalog.allowed_values(key) or isinstance(value, bool) != (
             catalog.situation_fields[key].type == "bool"
         ):
@@ -347,10 +349,14 @@ def build_checklist(
     sit = Situation(normalize_situation(catalog, situation), catalog)
     if items is not None:
         if not items:
-            raise ChecklistInputError("items", "请至少选择一个事项，或不填 items 以列出全部符合条件的事项")
+            raise ChecklistInputError(
+                "items", "字段 items：请至少选择一个事项，或不填 items 以列出全部符合条件的事项"
+            )
         unknown = [k for k in items if k not in catalog.items]
         if unknown:
-            raise ChecklistInputError("items", f"不认识的事项：{'、'.join(unknown)}，请从事项目录中选择")
+            raise ChecklistInputError(
+                "items", f"字段 items：不认识的事项：{'、'.join(unknown)}，请从事项目录中选择"
+            )
     chosen = list(dict.fromkeys(items)) if items is not None else list(catalog.items)
 
     states = _resolve_statuses(catalog, sit, chosen)

@@ -109,11 +109,11 @@ def test_broken_file_names_file_entry_and_field(knowledge, file, change, expecte
 
 def test_missing_file_is_named(knowledge):
     (knowledge / "referrals.yaml").unlink()
-    with pytest.raises(CatalogError, match="referrals.yaml"):
+    with pytest.raises(CatalogError, match=r"referrals\.yaml"):
         load_catalog(knowledge)
 
 
 def test_invalid_yaml_is_named(knowledge):
     (knowledge / "figures.yaml").write_text("figures: [unclosed", encoding="utf-8")
-    with pytest.raises(CatalogError, match="figures.yaml"):
+    with pytest.raises(CatalogError, match=r"figures\.yaml"):
         load_catalog(knowledge)

@@ -82,7 +82,7 @@ def test_prerequisite_graph_is_acyclic_and_references_exist():
 
     def depth(key: str, trail: tuple[str, ...] = ()) -> int:
         assert key in CATALOG.items, f"unknown prerequisite {key}"
-        assert key not in trail, f"cycle {trail + (key,)}"
+        assert key not in trail, f"cycle {(*trail, key)}"
         if key not in seen:
             deps = [d for p in CATALOG.items[key].prerequisites for d in p.any_of]
             seen[key] = 1 + max((depth(d, (*trail, key)) for d in deps), default=0)

@@ -1,5 +1,8 @@
 # Two commands for a newcomer: `make run` and `make test`. Everything else is a helper of theirs.
 SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+# this machine's pip config names local mirrors that lack most packages: hide that noise only
+QUIET_PIP := 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
 .DEFAULT_GOAL := help
 
 VENV      := .venv
@@ -30,13 +33,13 @@ help:
 $(VENV)/api/.stamp: requirements/api.lock
 	@py=$$(scripts/find_python.sh 3.11) && \
 	  { [ -x $(API_PY) ] || "$$py" -m venv $(VENV)/api; }
-	$(API_PY) -m pip install -q -r requirements/api.lock
+	$(API_PY) -m pip install -q -r requirements/api.lock $(QUIET_PIP)
 	@touch $@
 
 $(VENV)/bot/.stamp: requirements/bot.lock
 	@py=$$(scripts/find_python.sh 3.10) && \
 	  { [ -x $(BOT_PY) ] || "$$py" -m venv $(VENV)/bot; }
-	$(BOT_PY) -m pip install -q -r requirements/bot.lock
+	$(BOT_PY) -m pip install -q -r requirements/bot.lock $(QUIET_PIP)
 	@touch $@
 
 setup: $(VENV)/api/.stamp $(VENV)/bot/.stamp

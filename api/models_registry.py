@@ -27,7 +27,8 @@ def load_models() -> type[Base]:
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != name:  # a real import error inside an existing module
+            if not exc.name or not (name == exc.name or name.startswith(exc.name + ".")):
+                # a real import error inside an existing module
                 raise
             log.debug("no model module %s", name)
     return Base

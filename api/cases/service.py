@@ -363,7 +363,8 @@ def _replay(rec: IdempotencyRecord, req_hash: str) -> dict[str, Any]:
         raise ApiError(
             422,
             "idempotency_key_reused",
-            "这个 Idempotency-Key 已经用于另一份不同的申请。重新提交同一份申请请用原来的内容；新申请请换一个新的键。",
+            "这个 Idempotency-Key 已经用于另一份不同的申请。"
+            "重新提交同一份申请请用原来的内容；新申请请换一个新的键。",
         )
     body = dict(rec.response)
     body["access_token"] = decrypt(body["access_token"])

@@ -1,9 +1,9 @@
 """Task lifecycle: release when prerequisites are done, transitions with optimistic locking.
 
     waiting ──(all waits_for completed)──► ready ──accept──► accepted ──complete──► completed
-                                             │                  │
-                                             ├─request_supplement┴─► supplement_requested ──resubmit──► resubmitted
-                                             └─reject (from any open state) ──► rejected
+    ready / accepted / resubmitted ──request_supplement──► supplement_requested
+    supplement_requested ──resubmit──► resubmitted ──accept / complete──► ...
+    any open state except waiting ──reject──► rejected
 
 Every change writes a TaskEvent; a release or a change the department must hear about is written
 to the outbox (api.dispatch.outbox.enqueue) in the same transaction.

@@ -33,8 +33,9 @@ _PG_NOTICE: list[str] = []
 
 
 def migrate(url: str) -> None:
-    from alembic import command
     from alembic.config import Config
+
+    from alembic import command
 
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.attributes["database_url"] = url
@@ -74,7 +75,7 @@ def _pg_admin_url() -> tuple[str | None, str]:
         try:
             with psycopg.connect(url, connect_timeout=3):
                 return url, ""
-        except Exception as exc:  # noqa: BLE001 - any failure means "unreachable"
+        except Exception as exc:
             last = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
     return None, last
 

@@ -13,8 +13,6 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-import yaml
-
 from api.catalog.loader import Catalog, load_catalog
 
 HEADER = "# Generated from knowledge/ by `python -m api.catalog.export`. Do not edit.\n"
@@ -73,17 +71,21 @@ def catalog_json(catalog: Catalog) -> dict:
     }
 
 
+def _block(kind: str, name: str, texts: list[str]) -> str:
+    lines = "".join(f"    - {t}\n" for t in texts)
+    return f"- {kind}: {name}\n  examples: |\n{lines}"
+
+
 def nlu_yaml(catalog: Catalog) -> str:
     surfaces = _surfaces(catalog)
-    nlu: list[dict] = []
+    blocks: list[str] = []
     for entity in ("item", "topic"):
         for key, texts in surfaces[entity].items():
             synonyms = [t for t in texts if t != key]
             if synonyms:
-                nlu.append({"synonym": key, "examples": "".join(f"- {t}\n" for t in synonyms)})
-        every = [t for texts in surfaces[entity].values() for t in texts]
-        nlu.append({"lookup": entity, "examples": "".join(f"- {t}\n" for t in every)})
-    return HEADER + yaml.safe_dump({"version": "3.1", "nlu": nlu}, allow_unicode=True, sort_keys=False)
+                blocks.append(_block("synonym", key, synonyms))
+        blocks.append(_block("lookup", entity, [t for texts in surfaces[entity].values() for t in texts]))
+    return HEADER + 'version: "3.1"\nnlu:\n' + "".join(blocks)
 
 
 def jieba_dict(catalog: Catalog) -> str:

@@ -1,0 +1,1 @@
+"""Security: field encryption, log masking, credentials and roles, audit log, rate limits."""

@@ -1,0 +1,208 @@
+"""Who is calling: principals, credentials, role checks and object-level checks.
+
+Credentials (the first one present decides; a present but wrong credential is refused with 401,
+never silently treated as "anonymous"):
+
+- departments: ``X-Api-Key`` (DEPARTMENT_API_KEYS, or development keys — ``python -m api.security.keys``);
+- staff and administrators: ``X-Staff-Token`` (STAFF_TOKENS, or development tokens);
+- applicants: ``Authorization: Bearer <access_token>``, the token given once with the case number.
+
+Secrets are compared in constant time against every configured value.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from api.db import get_session
+from api.errors import ApiError
+from api.security import config
+
+if TYPE_CHECKING:
+    from api.cases.models import Case, Task
+
+log = logging.getLogger("api.security")
+
+Role = Literal["applicant", "window_staff", "hotline_staff", "department", "admin"]
+ROLES: tuple[str, ...] = ("applicant", "window_staff", "hotline_staff", "department", "admin")
+STAFF_ROLES = ("window_staff", "hotline_staff", "admin")
+
+ROLE_TEXT = {
+    "applicant": "申请人",
+    "window_staff": "窗口工作人员",
+    "hotline_staff": "热线工作人员",
+    "department": "承办部门",
+    "admin": "管理员",
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    role: str
+    department: str | None = None
+    staff_id: str | None = None
+    case_no: str | None = None
+    request_id: str | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+
+_api_key = APIKeyHeader(name="X-Api-Key", auto_error=False, description="承办部门的接口密钥")
+_staff_token = APIKeyHeader(name="X-Staff-Token", auto_error=False, description="工作人员或管理员令牌")
+_bearer = HTTPBearer(auto_error=False, description="申请人的查询码（access_token）")
+
+
+BAD_API_KEY = "部门接口密钥无效，请核对 X-Api-Key，或联系系统管理员。"
+BAD_STAFF_TOKEN = "工作人员令牌无效或已停用，请重新登录或联系管理员。"
+BAD_ACCESS_TOKEN = "查询码不正确。请核对案件号和查询码；遗失查询码请带身份证到窗口或拨打 12345。"
+NO_CREDENTIALS = (
+    "需要凭证：申请人请带查询码（Authorization: Bearer），部门请带 X-Api-Key，工作人员请带 X-Staff-Token。"
+)
+
+
+def _unauthorized(code: str, message: str) -> ApiError:
+    return ApiError(401, code, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def _match(presented: str, table: dict[str, Any]) -> Any:
+    """Compare against every entry (no early exit) so timing does not tell which one matched."""
+    found = None
+    candidate = presented.encode()
+    for secret, value in table.items():
+        if hmac.compare_digest(candidate, secret.encode()) and found is None:
+            found = value
+    return found
+
+
+def department_for_key(key: str) -> str | None:
+    return _match(key, {v: k for k, v in config.department_keys().items()})
+
+
+def staff_for_token(token: str) -> tuple[str, str] | None:
+    return _match(token, config.staff_tokens())
+
+
+def _request_id(request: Request) -> str:
+    rid = (request.headers.get("X-Request-ID") or "").strip()
+    return rid[:64] if rid and rid.isascii() and rid.isprintable() else uuid.uuid4().hex
+
+
+def get_optional_principal(
+    request: Request,
+    session: Annotated[Session, Depends(get_session)],
+    api_key: Annotated[str | None, Depends(_api_key)] = None,
+    staff_token: Annotated[str | None, Depends(_staff_token)] = None,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
+) -> Principal | None:
+    """The caller, or None when no credential was presented. A wrong credential is a 401."""
+    rid = _request_id(request)
+    try:
+        if api_key is not None:
+            dept = department_for_key(api_key.strip())
+            if dept is None:
+                log.warning("rejected X-Api-Key (request %s)", rid)
+                raise _unauthorized("invalid_api_key", BAD_API_KEY)
+            return Principal(role="department", department=dept, request_id=rid)
+        if staff_token is not None:
+            staff = staff_for_token(staff_token.strip())
+            if staff is None:
+                log.warning("rejected X-Staff-Token (request %s)", rid)
+                raise _unauthorized("invalid_staff_token", BAD_STAFF_TOKEN)
+            role, staff_id = staff
+            return Principal(role=role, staff_id=staff_id, request_id=rid)
+    except config.ConfigError as exc:
+        log.error("security configuration error: %s", exc)
+        raise ApiError(500, "config_error", "系统凭证配置有误，请联系系统管理员。") from None
+    if bearer is not None:
+        token = bearer.credentials.strip()
+        case = None
+        if 16 <= len(token) <= 256:
+            from api.cases.service import case_for_access_token
+
+            # the token alone decides; the route compares principal.case_no with the case asked
+            # for and answers "not found" either way, so a wrong pairing reveals nothing
+            case = case_for_access_token(session, None, token)
+        if case is None:
+            raise _unauthorized("invalid_access_token", BAD_ACCESS_TOKEN)
+        return Principal(role="applicant", case_no=case.case_no, request_id=rid)
+    return None
+
+
+# The brief's name for the optional dependency.
+get_principal = get_optional_principal
+
+
+def require_principal(
+    principal: Annotated[Principal | None, Depends(get_optional_principal)],
+) -> Principal:
+    if principal is None:
+        raise _unauthorized(
+            "unauthenticated",
+            NO_CREDENTIALS,
+        )
+    return principal
+
+
+def require_roles(*roles: str) -> Callable[..., Principal]:
+    """Dependency: 401 without credentials, 403 when the caller's role is not one of `roles`."""
+    unknown = set(roles) - set(ROLES)
+    if unknown or not roles:
+        raise ValueError(f"unknown roles {sorted(unknown)}")
+    allowed = "、".join(ROLE_TEXT[r] for r in roles)
+
+    def dependency(principal: Annotated[Principal, Depends(require_principal)]) -> Principal:
+        if principal.role not in roles:
+            raise ApiError(
+                403,
+                "forbidden",
+                f"您的身份（{ROLE_TEXT[principal.role]}）不能办理这项操作，只有{allowed}可以。",
+            )
+        return principal
+
+    dependency.__name__ = "require_" + "_or_".join(roles)
+    return dependency
+
+
+# ------------------------------------------------------------------ object-level checks
+
+CASE_NOT_FOUND = (
+    "没有找到这个案件，或查询码不对。请核对案件号和查询码；遗失查询码请带身份证到窗口或拨打 12345。"
+)
+TASK_NOT_FOUND = "没有找到这件任务，或它不属于您的部门。"
+
+
+def ensure_case_access(principal: Principal, case: Case) -> None:
+    """An applicant sees only the case of their token; a department only cases it has a task in.
+
+    Refusals look exactly like a missing case (404), so they reveal nothing about other cases.
+    """
+    if principal.role in STAFF_ROLES:
+        return
+    if principal.role == "applicant" and principal.case_no and principal.case_no == case.case_no:
+        return
+    if principal.role == "department" and any(t.department == principal.department for t in case.tasks):
+        return
+    raise ApiError(404, "case_not_found", CASE_NOT_FOUND)
+
+
+def ensure_task_department(principal: Principal, task: Task) -> None:
+    """A department acts only on its own tasks (404 otherwise: another department's task looks
+    missing); staff and administrators may see any task; an applicant only those of their case."""
+    if principal.role in STAFF_ROLES:
+        return
+    if principal.role == "department" and principal.department and task.department == principal.department:
+        return
+    if principal.role == "applicant" and principal.case_no and task.case.case_no == principal.case_no:
+        return
+    raise ApiError(404, "task_not_found", TASK_NOT_FOUND)

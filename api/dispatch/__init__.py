@@ -1,0 +1,1 @@
+"""Dispatch to departments: transactional outbox, deliverer, department simulator."""

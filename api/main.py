@@ -9,17 +9,22 @@ from fastapi import FastAPI
 from api.catalog.loader import get_catalog
 from api.catalog.routes import router as catalog_router
 from api.checklist.routes import router as checklist_router
+from api.dispatch.routes import router as dispatch_router
 from api.errors import install_error_handlers
 from api.health import router as health_router
+from api.security.masking_log import install_log_masking
+from api.security.routes import router as security_router
 from api.settings import get_settings
 
 # Each domain area contributes one router; add new areas here.
 ROUTERS = [health_router, catalog_router, checklist_router]
+ROUTERS += [dispatch_router, security_router]
 
 
 def create_app() -> FastAPI:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    install_log_masking()  # ID numbers, phones and accounts never reach a log line
     get_catalog()  # fail at start-up, not on the first request, when knowledge/ is broken
     app = FastAPI(
         title="贵州省个人身后“一件事”办理系统 API",

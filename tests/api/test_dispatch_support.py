@@ -1,0 +1,168 @@
+"""Helpers for the security and dispatch tests (no tests here).
+
+Cases and tasks are made directly with the ORM (the cases engineer's HTTP API is exercised by
+their own tests); tables come from Base.metadata.create_all on every registered model.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.db import make_engine
+from api.identity import mask_account, mask_id_number, mask_name, mask_phone
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+
+DECEASED_ID = "520102194103081236"  # check digit valid (GB 11643)
+DECEASED_NAME = "张德明"
+APPLICANT_ID = "520102196910020025"
+APPLICANT_PHONE = "13912345678"
+PAYEE_ACCOUNT = "6222021234567890123"
+
+
+def fresh_sqlite(tmp_path: Path) -> tuple[str, Engine, sessionmaker[Session]]:
+    from api.models_registry import metadata
+
+    url = f"sqlite:///{tmp_path / f'dispatch-{uuid.uuid4().hex[:8]}.db'}"
+    engine = make_engine(url)
+    metadata.create_all(engine)
+    return url, engine, sessionmaker(engine, expire_on_commit=False)
+
+
+def pg_admin_url() -> tuple[str | None, str]:
+    import psycopg
+
+    candidates = (
+        [os.environ["TEST_PG_URL"]]
+        if os.environ.get("TEST_PG_URL")
+        else [f"postgresql://{u}@127.0.0.1:5432/postgres" for u in ("postgres", "root")]
+    )
+    why = ""
+    for url in candidates:
+        try:
+            with psycopg.connect(url, connect_timeout=3):
+                return url, ""
+        except Exception as exc:
+            why = type(exc).__name__
+    return None, why
+
+
+@contextlib.contextmanager
+def fresh_postgres() -> Iterator[str]:
+    """A uniquely named database with every table; dropped afterwards."""
+    import psycopg
+
+    from api.models_registry import metadata
+
+    admin, why = pg_admin_url()
+    if admin is None:
+        raise ConnectionError(why)
+    name = f"dispatch_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = admin.rsplit("/", 1)[0] + "/" + name
+    engine = make_engine(url)
+    try:
+        metadata.create_all(engine)
+        engine.dispose()
+        yield url
+    finally:
+        engine.dispose()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def make_case(session: Session, departments: list[tuple[str, str]], case_no: str | None = None) -> Any:
+    """A case with one ready task per (item, department); personal data encrypted as in production."""
+    from api.cases.models import Case, Task
+    from api.security.crypto import encrypt, lookup_hash
+
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    case = Case(
+        case_no=case_no or f"SH{uuid.uuid4().hex[:10].upper()}",
+        status="open",
+        region="520102",
+        channel="online",
+        situation={},
+        checklist={},
+        deceased_name_enc=encrypt(DECEASED_NAME),
+        deceased_name_masked=mask_name(DECEASED_NAME),
+        deceased_id_enc=encrypt(DECEASED_ID),
+        deceased_id_hash=lookup_hash(DECEASED_ID),
+        deceased_id_masked=mask_id_number(DECEASED_ID),
+        death_date=dt.date(2026, 11, 20),
+        open_deceased_hash=None,
+        applicant_name_enc=encrypt("张晓红"),
+        applicant_name_masked=mask_name("张晓红"),
+        applicant_id_enc=encrypt(APPLICANT_ID),
+        applicant_id_hash=lookup_hash(APPLICANT_ID),
+        applicant_phone_enc=encrypt(APPLICANT_PHONE),
+        applicant_phone_hash=lookup_hash(APPLICANT_PHONE),
+        applicant_phone_masked=mask_phone(APPLICANT_PHONE),
+        relationship="child",
+        payee_account_enc=encrypt(PAYEE_ACCOUNT),
+        payee_account_masked=mask_account(PAYEE_ACCOUNT),
+        access_token_hash=uuid.uuid4().hex,
+    )
+    session.add(case)
+    for item, dept in departments:
+        case.tasks.append(Task(item_key=item, department=dept, status="ready", waits_for=[], released_at=now))
+    session.flush()
+    return case
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer in {seconds} s")
+
+
+@contextlib.contextmanager
+def simulator_process(env: dict[str, str], log: Path) -> Iterator[str]:
+    port = free_port()
+    with log.open("wb") as fh:
+        proc = subprocess.Popen(
+            [PYTHON, "-m", "api.dispatch.simulator", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(base + "/healthz")
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

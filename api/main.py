@@ -6,19 +6,27 @@ import logging
 
 from fastapi import FastAPI
 
+from api.cases.routes import router as cases_router
 from api.catalog.loader import get_catalog
 from api.catalog.routes import router as catalog_router
 from api.checklist.routes import router as checklist_router
 from api.dispatch.routes import router as dispatch_router
 from api.errors import install_error_handlers
 from api.health import router as health_router
+from api.ratings.routes import router as ratings_router
 from api.security.masking_log import install_log_masking
 from api.security.routes import router as security_router
 from api.settings import get_settings
+from api.sharing.routes import router as sharing_router
+from api.stats.routes import router as stats_router
+from api.tasks.routes import router as tasks_router
+from api.web.routes import router as web_router
 
 # Each domain area contributes one router; add new areas here.
 ROUTERS = [health_router, catalog_router, checklist_router]
+ROUTERS += [cases_router, tasks_router, sharing_router, ratings_router, stats_router]
 ROUTERS += [dispatch_router, security_router]
+ROUTERS += [web_router]
 
 
 def create_app() -> FastAPI:

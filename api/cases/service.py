@@ -437,87 +437,93 @@ def create_case(
             f"“{names}”会把钱打到您指定的账户，请填写收款银行账号（payee_account）。",
         )
 
-    token = new_access_token()
-    case_no = new_case_no(today)
-    while session.scalar(select(Case.id).where(Case.case_no == case_no)) is not None:  # pragma: no cover
+    try:
+        token = new_access_token()
         case_no = new_case_no(today)
-    case = Case(
-        case_no=case_no,
-        status=CASE_OPEN,
-        region=region,
-        channel=channel,
-        situation=situation,
-        checklist=checklist_summary(result),
-        created_at=clock.now(),
-        created_by_staff=staff_id,
-        deceased_name_enc=encrypt(d.name),
-        deceased_name_masked=mask_name(d.name),
-        deceased_id_enc=encrypt(d.id_number),
-        deceased_id_hash=deceased_hash,
-        deceased_id_masked=mask_id_number(d.id_number),
-        death_date=d.death_date,
-        open_deceased_hash=deceased_hash,
-        applicant_name_enc=encrypt(a.name),
-        applicant_name_masked=mask_name(a.name),
-        applicant_id_enc=encrypt(a.id_number),
-        applicant_id_hash=applicant_hash,
-        applicant_phone_enc=encrypt(a.phone),
-        applicant_phone_hash=lookup_hash(a.phone),
-        applicant_phone_masked=mask_phone(a.phone),
-        relationship=a.relationship,
-        payee_account_enc=encrypt(body.payee_account) if body.payee_account else None,
-        payee_account_masked=mask_account(body.payee_account) if body.payee_account else None,
-        access_token_hash=token_hash(token),
-        idempotency_key=idempotency_key,
-    )
-    session.add(case)
-    active = set(active_keys(result))
-    for entry in result.items:
-        if entry.key not in active:
-            continue
-        task = Task(
-            item_key=entry.key,
-            department=cat.items[entry.key].department,
-            status="waiting",
-            waits_for=[w for w in (getattr(entry, "waits_for", None) or []) if w in active],
+        while session.scalar(select(Case.id).where(Case.case_no == case_no)) is not None:  # pragma: no cover
+            case_no = new_case_no(today)
+        case = Case(
+            case_no=case_no,
+            status=CASE_OPEN,
+            region=region,
+            channel=channel,
+            situation=situation,
+            checklist=checklist_summary(result),
             created_at=clock.now(),
+            created_by_staff=staff_id,
+            deceased_name_enc=encrypt(d.name),
+            deceased_name_masked=mask_name(d.name),
+            deceased_id_enc=encrypt(d.id_number),
+            deceased_id_hash=deceased_hash,
+            deceased_id_masked=mask_id_number(d.id_number),
+            death_date=d.death_date,
+            open_deceased_hash=deceased_hash,
+            applicant_name_enc=encrypt(a.name),
+            applicant_name_masked=mask_name(a.name),
+            applicant_id_enc=encrypt(a.id_number),
+            applicant_id_hash=applicant_hash,
+            applicant_phone_enc=encrypt(a.phone),
+            applicant_phone_hash=lookup_hash(a.phone),
+            applicant_phone_masked=mask_phone(a.phone),
+            relationship=a.relationship,
+            payee_account_enc=encrypt(body.payee_account) if body.payee_account else None,
+            payee_account_masked=mask_account(body.payee_account) if body.payee_account else None,
+            access_token_hash=token_hash(token),
+            idempotency_key=idempotency_key,
         )
-        case.tasks.append(task)
-        add_event(
-            session, task, "created", None, "applicant" if channel == "online" else "window_staff", staff_id
-        )
-    session.flush()
-    release_unblocked(session, case)
-    notify(
-        session,
-        case,
-        f"【一件事】您的申请已受理，案件号 {readable(case_no)}，共 {len(case.tasks)} 件事项，"
-        "各部门将同步办理。可凭案件号和查询码查看进度。",
-    )
-    session.flush()
-    response = {
-        "case_no": case.case_no,
-        "case_no_readable": readable(case.case_no),
-        "access_token": token,
-        "status": case.status,
-        "tasks": [jsonable(task_out(t, today)) for t in case.tasks],
-        "checklist": case.checklist,
-        "message": "申请已提交。请记下案件号和查询码（查询码只显示这一次），凭它们随时查看各事项的办理进度。",
-    }
-    if idempotency_key:
-        stored = dict(response)
-        stored["access_token"] = encrypt(token)
-        session.add(
-            IdempotencyRecord(
-                key=idempotency_key,
-                request_hash=req_hash,
-                status_code=201,
-                response=stored,
-                case_id=case.id,
+        session.add(case)
+        active = set(active_keys(result))
+        for entry in result.items:
+            if entry.key not in active:
+                continue
+            task = Task(
+                item_key=entry.key,
+                department=cat.items[entry.key].department,
+                status="waiting",
+                waits_for=[w for w in (getattr(entry, "waits_for", None) or []) if w in active],
                 created_at=clock.now(),
             )
+            case.tasks.append(task)
+            add_event(
+                session,
+                task,
+                "created",
+                None,
+                "applicant" if channel == "online" else "window_staff",
+                staff_id,
+            )
+        session.flush()
+        release_unblocked(session, case)
+        notify(
+            session,
+            case,
+            f"【一件事】您的申请已受理，案件号 {readable(case_no)}，共 {len(case.tasks)} 件事项，"
+            "各部门将同步办理。可凭案件号和查询码查看进度。",
         )
-    try:
+        session.flush()
+        response = {
+            "case_no": case.case_no,
+            "case_no_readable": readable(case.case_no),
+            "access_token": token,
+            "status": case.status,
+            "tasks": [jsonable(task_out(t, today)) for t in case.tasks],
+            "checklist": case.checklist,
+            "message": "申请已提交。请记下案件号和查询码（查询码只显示这一次），"
+            "凭它们随时查看各事项的办理进度。",
+        }
+        if idempotency_key:
+            stored = dict(response)
+            stored["access_token"] = encrypt(token)
+            session.add(
+                IdempotencyRecord(
+                    key=idempotency_key,
+                    request_hash=req_hash,
+                    status_code=201,
+                    response=stored,
+                    case_id=case.id,
+                    created_at=clock.now(),
+                )
+            )
         session.commit()
     except IntegrityError:
         # A concurrent request won the race (same Idempotency-Key, or a case for the same deceased).

@@ -10,6 +10,8 @@ unreachable → the PostgreSQL tests are skipped with a notice, or FAIL when CI=
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import json
 import os
 import random
 import uuid
@@ -27,6 +29,18 @@ from api.identity import check_digit
 ROOT = Path(__file__).resolve().parents[2]
 PG_HOST = "127.0.0.1:5432"
 _PG_NOTICE: list[str] = []
+
+# Test credentials, configured the way production configures them (environment, JSON).
+STAFF_IDS = ("s001", "s002")
+TEST_DEPARTMENT_KEYS = {dept: f"test-key-{dept}" for dept in get_catalog().departments}
+TEST_STAFF_TOKENS = {
+    f"test-{role}-{sid}": {"role": role, "staff_id": sid}
+    for role in ("window_staff", "hotline_staff", "admin")
+    for sid in STAFF_IDS
+}
+os.environ["DEPARTMENT_API_KEYS"] = json.dumps(TEST_DEPARTMENT_KEYS)
+os.environ["STAFF_TOKENS"] = json.dumps(TEST_STAFF_TOKENS)
+os.environ.setdefault("SECRET_KEY", "test-secret-key-for-the-case-api-tests-only-0123456789")
 
 
 # ------------------------------------------------------------------ databases
@@ -119,7 +133,10 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 def build_app(url: str) -> FastAPI:
+    from api.security import ratelimit
+
     use_database(url)
+    ratelimit.reset()
     from api.main import create_app
 
     return create_app()
@@ -158,8 +175,14 @@ def client(sqlite_url: str) -> Iterator[TestClient]:
 # ------------------------------------------------------------------ test data
 
 
+_serial = itertools.count(random.randint(0, 500))
+
+
 def make_id_number(birth: dt.date, region: str = "520102") -> str:
-    first17 = region + birth.strftime("%Y%m%d") + f"{random.randint(0, 999):03d}"
+    """A valid ID number, unique within the test session (the serial walks through birth days)."""
+    n = next(_serial)
+    day = birth + dt.timedelta(days=n // 1000)
+    first17 = region + day.strftime("%Y%m%d") + f"{n % 1000:03d}"
     return first17 + check_digit(first17)
 
 
@@ -211,10 +234,10 @@ class Creds:
     the case's access token."""
 
     def dept(self, department: str) -> dict[str, str]:
-        return {"X-Api-Key": f"key-{department}"}
+        return {"X-Api-Key": TEST_DEPARTMENT_KEYS[department]}
 
     def staff(self, role: str, staff_id: str = "s001") -> dict[str, str]:
-        return {"X-Staff-Token": f"{role}:{staff_id}"}
+        return {"X-Staff-Token": f"test-{role}-{staff_id}"}
 
     def applicant(self, token: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {token}"}

@@ -1,0 +1,87 @@
+"""Many identical submissions at once → exactly one case; two clerks at once → one wins.
+
+Real threads against the real application on SQLite (BEGIN IMMEDIATE, busy timeout) and
+PostgreSQL (unique constraints decide the race).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from threading import Barrier
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from tests.api.conftest import case_body, db_session
+from tests.api.test_tasks import dept_task
+
+N = 16
+
+
+def run_together(app, n, fn):
+    barrier = Barrier(n)
+
+    def worker(i):
+        client = TestClient(app)
+        barrier.wait()
+        return fn(client, i)
+
+    with ThreadPoolExecutor(n) as pool:
+        return list(pool.map(worker, range(n)))
+
+
+def cases_for(deceased_id: str) -> int:
+    from api.cases.models import Case
+    from api.security.crypto import lookup_hash
+
+    with db_session() as s:
+        return s.scalar(
+            select(func.count()).select_from(Case).where(Case.deceased_id_hash == lookup_hash(deceased_id))
+        )
+
+
+def test_identical_submissions_with_one_key_make_one_case(app):
+    body = case_body()
+    key = "same-" + body["deceased"]["id_number"]
+    responses = run_together(
+        app, N, lambda c, _i: c.post("/api/v1/cases", json=body, headers={"Idempotency-Key": key})
+    )
+    assert [r.status_code for r in responses] == [201] * N, [
+        r.text for r in responses if r.status_code != 201
+    ]
+    assert len({r.json()["case_no"] for r in responses}) == 1
+    assert len({r.json()["access_token"] for r in responses}) == 1
+    assert cases_for(body["deceased"]["id_number"]) == 1
+
+
+def test_identical_submissions_without_a_key_make_one_case(app):
+    body = case_body()
+    responses = run_together(app, N, lambda c, _i: c.post("/api/v1/cases", json=body))
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [201] + [409] * (N - 1), [r.text for r in responses]
+    assert cases_for(body["deceased"]["id_number"]) == 1
+
+
+def test_two_clerks_cannot_overwrite_each_other(app, api, creds):
+    case = api.post("/api/v1/cases", json=case_body()).json()
+    t = dept_task(api, creds, case["case_no"], "death_cert_normal", "health")
+    actions = ["accept", "reject"] * (N // 2)
+
+    def clerk(c, i):
+        extra = {"note": "不予办理"} if actions[i] == "reject" else {}
+        return c.post(
+            f"/api/v1/tasks/{t['id']}/transition",
+            json={"action": actions[i], "version": t["version"], **extra},
+            headers=creds.dept("health"),
+        )
+
+    responses = run_together(app, N, clerk)
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [200] + [409] * (N - 1), [r.text for r in responses]
+    from api.cases.models import TaskEvent
+
+    with db_session() as s:
+        changes = s.scalars(
+            select(TaskEvent).where(TaskEvent.task_id == t["id"], TaskEvent.action.in_(["accept", "reject"]))
+        ).all()
+    assert len(changes) == 1

@@ -1,0 +1,241 @@
+"""Task lifecycle and the department endpoints, through HTTP on both databases."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from tests.api.conftest import case_body, db_session
+
+
+def new_case(api, **overrides):
+    r = api.post("/api/v1/cases", json=case_body(**overrides))
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def dept_task(api, creds, case_no, item, dept):
+    r = api.get(f"/api/v1/departments/{dept}/tasks", params={"case_no": case_no}, headers=creds.dept(dept))
+    assert r.status_code == 200, r.text
+    return next(t for t in r.json()["tasks"] if t["item"] == item)
+
+
+def act(api, creds, dept, task, action, expect=200, **extra):
+    r = api.post(
+        f"/api/v1/tasks/{task['id']}/transition",
+        json={"action": action, "version": task["version"], **extra},
+        headers=creds.dept(dept),
+    )
+    assert r.status_code == expect, r.text
+    return r.json()
+
+
+def progress(api, creds, case):
+    r = api.get(f"/api/v1/cases/{case['case_no']}", headers=creds.applicant(case["access_token"]))
+    assert r.status_code == 200
+    return r.json()
+
+
+RESULTS = {
+    "death_cert_normal": {"certificate_no": "GZ-SW-2026-000123"},
+    "hukou_cancel": {"cancellation_certificate_no": "HK-520102-2026-0456"},
+    "social_insurance_suspend": {"stopped_from": "2026-12"},
+    "survivor_benefits": {"funeral_grant_months": 2, "pension_months": 12, "amount_paid": 0},
+    "medical_insurance_cancel": {"cancelled": True},
+    "medical_account_withdraw": {"amount_paid": 3250.75},
+}
+
+
+def test_full_journey_through_http(api, creds, catalog):
+    """Submit → departments accept and complete in dependency order → results visible → rating."""
+    case = new_case(api)
+    completed_order: list[str] = []
+    for _ in range(10):
+        view = progress(api, creds, case)
+        ready = [t for t in view["tasks"] if t["status"] == "ready"]
+        if not ready:
+            break
+        for t in ready:
+            # a task is released only when everything it waits for is complete
+            assert all(w in completed_order for w in t["waits_for"])
+            dept = t["department"]
+            task = dept_task(api, creds, case["case_no"], t["item"], dept)
+            task = act(api, creds, dept, task, "accept")
+            assert task["status"] == "accepted"
+            act(
+                api,
+                creds,
+                dept,
+                task,
+                "complete",
+                result=RESULTS.get(t["item"], {"done": True}),
+                staff_id="GA-017",
+            )
+            completed_order.append(t["item"])
+    view = progress(api, creds, case)
+    assert view["status"] == "completed"
+    assert all(t["status"] == "completed" for t in view["tasks"])
+    by_item = {t["item"]: t for t in view["tasks"]}
+    assert by_item["hukou_cancel"]["result"]["cancellation_certificate_no"] == "HK-520102-2026-0456"
+    assert by_item["medical_account_withdraw"]["result"]["amount_paid"] == 3250.75
+    assert completed_order[0] == "death_cert_normal"
+    assert completed_order.index("social_insurance_suspend") < completed_order.index("survivor_benefits")
+    assert completed_order.index("medical_insurance_cancel") < completed_order.index(
+        "medical_account_withdraw"
+    )
+    assert any("办结" in n["message"] for n in view["notifications"])
+    r = api.post(
+        f"/api/v1/cases/{case['case_no']}/ratings",
+        json={"item": "hukou_cancel", "score": 5, "comment": "很快，谢谢"},
+        headers=creds.applicant(case["access_token"]),
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["staff_id"] == "GA-017"
+
+
+def test_waiting_task_cannot_be_accepted(api, creds):
+    case = new_case(api)
+    t = dept_task(api, creds, case["case_no"], "hukou_cancel", "public_security")
+    assert t["status"] == "waiting"
+    err = act(api, creds, "public_security", t, "accept", expect=409)
+    assert err["code"] == "illegal_transition" and "前置" in err["message"]
+
+
+def test_illegal_transitions_are_refused(api, creds):
+    case = new_case(api)
+    t = dept_task(api, creds, case["case_no"], "death_cert_normal", "health")
+    err = act(api, creds, "health", t, "complete", expect=409)  # must accept first
+    assert err["code"] == "illegal_transition" and "不能" in err["message"]
+    act(api, creds, "health", t, "resubmit", expect=409)
+    t = act(api, creds, "health", t, "accept")
+    t = act(api, creds, "health", t, "complete", result={"certificate_no": "X1"})
+    err = act(api, creds, "health", t, "reject", note="重复", expect=409)
+    assert "已办结" in err["message"]
+
+
+def test_stale_version_is_refused(api, creds):
+    case = new_case(api)
+    t = dept_task(api, creds, case["case_no"], "death_cert_normal", "health")
+    act(api, creds, "health", t, "accept")
+    err = act(
+        api, creds, "health", t, "request_supplement", note="请补充", expect=409
+    )  # t has the old version
+    assert err["code"] == "version_conflict" and "刷新" in err["message"]
+
+
+def test_supplement_and_resubmit(api, creds):
+    case = new_case(api)
+    t = dept_task(api, creds, case["case_no"], "death_cert_normal", "health")
+    act(api, creds, "health", t, "request_supplement", expect=422)  # the family must be told what
+    t = act(api, creds, "health", t, "request_supplement", note="请补充逝者身份证复印件")
+    assert t["status"] == "supplement_requested"
+    view = progress(api, creds, case)
+    assert any("补充材料" in n["message"] for n in view["notifications"])
+    # the window records the family's supplement
+    r = api.post(
+        f"/api/v1/tasks/{t['id']}/transition",
+        json={"action": "resubmit", "version": t["version"], "note": "已在窗口补交"},
+        headers=creds.staff("window_staff"),
+    )
+    assert r.status_code == 200, r.text
+    t = r.json()
+    assert t["status"] == "resubmitted"
+    assert [e["action"] for e in t["events"]][-2:] == ["request_supplement", "resubmit"]
+    t = act(api, creds, "health", t, "accept")
+    act(api, creds, "health", t, "complete", result={"certificate_no": "X2"})
+
+
+def test_reject_needs_a_reason_and_closes_the_task(api, creds):
+    case = new_case(api)
+    t = dept_task(api, creds, case["case_no"], "death_cert_normal", "health")
+    t = act(api, creds, "health", t, "reject", note="经核查，逝者死亡证明已由其他医院开具")
+    assert t["status"] == "rejected"
+    view = progress(api, creds, case)
+    assert any("未能办理" in n["message"] for n in view["notifications"])
+
+
+def test_department_sees_only_its_own_tasks(api, creds):
+    case = new_case(api)
+    r = api.get("/api/v1/departments/hrss/tasks", headers=creds.dept("hrss"))
+    assert r.status_code == 200
+    assert all(t["department"] == "hrss" for t in r.json()["tasks"])
+    assert api.get("/api/v1/departments/hrss/tasks", headers=creds.dept("health")).status_code == 403
+    t = dept_task(api, creds, case["case_no"], "death_cert_normal", "health")
+    # another department's task looks like a missing one
+    r = api.post(
+        f"/api/v1/tasks/{t['id']}/transition",
+        json={"action": "accept", "version": t["version"]},
+        headers=creds.dept("hrss"),
+    )
+    assert r.status_code == 404
+    assert api.get(f"/api/v1/tasks/{t['id']}", headers=creds.dept("hrss")).status_code == 404
+    # and the list is masked
+    assert "*" in t["deceased_id_number"] and "*" in t["applicant_phone"]
+
+
+def test_filters(api, creds):
+    case = new_case(api)
+    r = api.get(
+        "/api/v1/departments/health/tasks",
+        params={"status": "ready", "item": "death_cert_normal", "case_no": case["case_no"]},
+        headers=creds.dept("health"),
+    )
+    assert r.status_code == 200 and r.json()["total"] == 1
+    r = api.get(
+        "/api/v1/departments/public_security/tasks",
+        params={"status": "ready", "case_no": case["case_no"]},
+        headers=creds.dept("public_security"),
+    )
+    assert r.json()["total"] == 0
+
+
+def test_due_date_in_working_days_and_overdue_flag(api, creds, catalog):
+    from api.cases.models import Task
+    from api.checklist.calendar import add_working_days
+
+    case = new_case(api)
+    t = dept_task(api, creds, case["case_no"], "death_cert_normal", "health")
+    limit = catalog.time_limit("death_cert_normal", None)
+    from api.cases.clock import today
+
+    assert dt.date.fromisoformat(t["due_date"]) == add_working_days(today(), limit)
+    assert t["overdue"] is False
+    # move the due date into the past, as if the office had sat on it
+    with db_session() as s:
+        task = s.get(Task, t["id"])
+        task.due_date = today() - dt.timedelta(days=10)
+        s.commit()
+    r = api.get(
+        "/api/v1/departments/health/tasks",
+        params={"overdue": True, "case_no": case["case_no"]},
+        headers=creds.dept("health"),
+    )
+    assert [x["id"] for x in r.json()["tasks"]] == [t["id"]]
+    assert progress(api, creds, case)["tasks"][0]["overdue"] is True
+
+
+def test_completion_releases_waiting_tasks_with_outbox_events(api, creds):
+    from api.cases.models import Task
+    from api.dispatch.outbox import OutboxEvent
+
+    case = new_case(api)
+    t = dept_task(api, creds, case["case_no"], "death_cert_normal", "health")
+    t = act(api, creds, "health", t, "accept")
+    act(api, creds, "health", t, "complete", result={"certificate_no": "X3"})
+    hukou = dept_task(api, creds, case["case_no"], "hukou_cancel", "public_security")
+    assert hukou["status"] == "ready" and hukou["due_date"]
+    survivor = dept_task(api, creds, case["case_no"], "survivor_benefits", "hrss")
+    assert survivor["status"] == "waiting"  # still waits for the pension stop
+    with db_session() as s:
+        ids = {e.task_id for e in s.scalars(select(OutboxEvent)).all()}
+        assert hukou["id"] in ids and survivor["id"] not in ids
+        assert s.get(Task, hukou["id"]).released_at is not None
+
+
+def test_result_text_is_masked(api, creds):
+    case = new_case(api)
+    t = dept_task(api, creds, case["case_no"], "death_cert_normal", "health")
+    t = act(api, creds, "health", t, "accept")
+    t = act(api, creds, "health", t, "complete", result={"note": "联系电话 13912345678"})
+    assert "13912345678" not in str(t["result"])

@@ -43,7 +43,7 @@ PUBLIC: dict[tuple[str, str], dict[str, Any]] = {
 
 # (method, path) → expected status per principal. The requests are built so that an allowed
 # caller gets a definite answer without changing shared state (stale versions, absent ids).
-A, O = "applicant_own", "applicant_other"
+A, AO = "applicant_own", "applicant_other"
 W, H, AD = "window_staff", "hotline_staff", "admin"
 DO, DX = "department_own", "department_other"
 
@@ -89,7 +89,7 @@ def world(api, creds, catalog):
         "anonymous": {},
         "bad_credential": {"X-Api-Key": "not-a-key"},
         A: creds.applicant(own["access_token"]),
-        O: creds.applicant(other["access_token"]),
+        AO: creds.applicant(other["access_token"]),
         W: creds.staff("window_staff"),
         H: creds.staff("hotline_staff"),
         AD: creds.staff("admin"),

@@ -1,0 +1,124 @@
+"""Progress by case number and access token, ratings after completion, handoff to people."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.api_client import ApiRefused, ApiUnavailable, CaseApi
+from actions.texts import API_DOWN, HOTLINE
+from actions.validation import BaseFormValidation, entity_values, latest_text, say
+
+_CASE_NO = re.compile(r"[A-Za-z]{2}\d{8}-?\d{5}-?\d")
+_TOKEN = re.compile(r"[A-Za-z0-9_\-]{16,}")
+SCORES = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意"}
+
+
+class ValidateProgressForm(BaseFormValidation):
+    def name(self) -> str:
+        return "validate_progress_form"
+
+    async def validate_case_no(self, value, dispatcher, tracker, domain):
+        m = _CASE_NO.search(str(value or ""))
+        if not m:
+            return self.refuse(dispatcher, "case_no", "案件号像“SH20261129-48273-5”这样，请再发一次。")
+        return {"case_no": m.group(0).upper().replace("-", "")}
+
+    async def validate_access_token(self, value, dispatcher, tracker, domain):
+        text = str(value or "")
+        m = _TOKEN.search(text.replace(tracker.get_slot("case_no") or "\0", ""))
+        if not m:
+            return self.refuse(dispatcher, "access_token", "查询码是提交时给您的一串字母和数字，请再发一次。")
+        return {"access_token": m.group(0)}
+
+
+class ActionCheckProgress(Action):
+    def name(self) -> str:
+        return "action_check_progress"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        case_no, token = tracker.get_slot("case_no"), tracker.get_slot("access_token")
+        try:
+            case = await CaseApi().case(case_no, token)
+        except ApiUnavailable:
+            say(dispatcher, API_DOWN)
+            return []
+        except ApiRefused as exc:
+            say(dispatcher, exc.message or f"没有查到。可以拨打 {HOTLINE} 请工作人员帮您查。")
+            return [SlotSet("case_no", None), SlotSet("access_token", None)]
+        lines = [f"案件 {case.get('case_no_readable') or case['case_no']} 的办理进度："]
+        for t in case.get("tasks", []):
+            line = f"· {t['colloquial_name']}：{t.get('status_text') or t['status']}"
+            if t.get("due_date") and t["status"] != "completed":
+                line += f"，预计 {t['due_date']} 前办完"
+            if t.get("overdue"):
+                line += "（已超时，已提醒部门加快）"
+            lines.append(line)
+        done = [t for t in case.get("tasks", []) if t["status"] == "completed"]
+        buttons: list[dict[str, Any]] = []
+        if done:
+            lines.append("办好的事，欢迎给个评价，帮助我们改进。")
+            buttons = [
+                {"title": title, "payload": f'/rate_service{{"score": {n}}}'} for n, title in SCORES.items()
+            ]
+        say(
+            dispatcher,
+            "\n".join(lines),
+            buttons=buttons,
+            json_message={"items": [t["item"] for t in case.get("tasks", [])], "case_no": case["case_no"]},
+        )
+        return []
+
+
+class ActionRateService(Action):
+    """rate_service: rate every completed, not yet rated item of the case with the chosen score."""
+
+    def name(self) -> str:
+        return "action_rate_service"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        case_no, token = tracker.get_slot("case_no"), tracker.get_slot("access_token")
+        if not case_no or not token:
+            say(dispatcher, "评价要先找到您的案件。请告诉我案件号和查询码，比如先说“查进度”。")
+            return []
+        scores = [s for s in entity_values(tracker, "score") if str(s).isdigit()]
+        if not scores:
+            digits = re.findall(r"(?<!\d)[1-5](?!\d)", latest_text(tracker))
+            scores = digits[:1]
+        if not scores:
+            buttons = [
+                {"title": title, "payload": f'/rate_service{{"score": {n}}}'} for n, title in SCORES.items()
+            ]
+            say(dispatcher, "这次办理，您觉得怎么样？", buttons=buttons)
+            return []
+        score = int(scores[0])
+        api = CaseApi()
+        try:
+            case = await api.case(case_no, token)
+            rated, skipped = [], []
+            for t in case.get("tasks", []):
+                if t["status"] != "completed":
+                    continue
+                try:
+                    await api.rate(case_no, token, t["item"], score)
+                    rated.append(t["colloquial_name"])
+                except ApiRefused:
+                    skipped.append(t["colloquial_name"])
+        except ApiUnavailable:
+            say(dispatcher, API_DOWN)
+            return []
+        except ApiRefused as exc:
+            say(dispatcher, exc.message)
+            return []
+        if rated:
+            say(dispatcher, f"谢谢您的评价（{SCORES.get(score, score)}）：{'、'.join(rated)}。")
+        elif skipped:
+            say(dispatcher, "办好的事您都已经评价过了，谢谢您。")
+        else:
+            say(dispatcher, "还没有办结的事项，办结后再来评价吧。")
+        return []

@@ -1,0 +1,410 @@
+"""Actions against a real running case API, with trackers built from real events."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answers import ActionAnswerItem, ActionAnswerReferral, ActionOverview
+from actions.application import (
+    ActionCorrectField,
+    ActionShowSummary,
+    ActionSubmitCase,
+    ValidateApplicationForm,
+    idempotency_key,
+)
+from actions.progress import ActionCheckProgress
+from actions.situation import ActionRespondDeath, ActionShowChecklist, ValidateSituationForm
+from api.identity import check_digit
+from tests.bot.conftest import (
+    DOMAIN,
+    ActionExecuted,
+    ActiveLoop,
+    SlotSet,
+    ent,
+    make_tracker,
+    slots_of,
+    texts,
+    user,
+)
+
+DECEASED_ID = "52010219550101123" + check_digit("52010219550101123")
+APPLICANT_ID = "52010219800101123" + check_digit("52010219800101123")
+PHONE = "13812345678"
+ACCOUNT = "6222021234567890123"
+ID_RE = re.compile(r"\d{17}[\dX]")
+
+
+def situation(**extra):
+    base = {"death_nature": "normal", "death_place": "hospital", "relationship": "child"}
+    return [SlotSet(k, v) for k, v in {**base, **extra}.items()]
+
+
+async def run(action, events, sender="family-1"):
+    dispatcher = CollectingDispatcher()
+    out = await action.run(dispatcher, make_tracker(events, sender), DOMAIN)
+    return dispatcher, out
+
+
+def custom_items(dispatcher):
+    return [k for m in dispatcher.messages for k in (m.get("custom") or {}).get("items", [])]
+
+
+# ---------------------------------------------------------------- answers from the guide
+
+
+@pytest.mark.parametrize(
+    ("intent", "expected"),
+    [
+        ("ask_materials", "户口簿"),
+        ("ask_where", "去哪办"),
+        ("ask_duration", "工作日"),
+        ("ask_who", "谁能办"),
+        ("ask_howto", "怎么办"),
+    ],
+)
+@pytest.mark.asyncio
+async def test_item_answer_names_the_colloquial_name_and_fits_the_question(api_env, intent, expected):
+    dispatcher, _ = await run(ActionAnswerItem(), [user("注销户口", intent, [ent("item", "hukou_cancel")])])
+    text = texts(dispatcher)
+    assert "注销户口" in text  # the colloquial name, as the API serves it
+    assert expected in text
+    assert custom_items(dispatcher) == ["hukou_cancel"]
+
+
+@pytest.mark.asyncio
+async def test_several_items_in_one_message_are_each_answered(api_env):
+    events = [
+        user(
+            "户口和养老金去哪办",
+            "ask_where",
+            [ent("item", "hukou_cancel"), ent("item", "social_insurance_suspend")],
+        )
+    ]
+    dispatcher, _ = await run(ActionAnswerItem(), events)
+    text = texts(dispatcher)
+    assert "注销户口" in text and "停发养老金" in text
+    assert custom_items(dispatcher) == ["hukou_cancel", "social_insurance_suspend"]
+
+
+@pytest.mark.asyncio
+async def test_amount_of_survivor_benefits_in_months_with_caveats(api_env):
+    events = [user("交了20年，丧葬费能领多少", "ask_amount", [ent("item", "survivor_benefits")])]
+    dispatcher, _ = await run(ActionAnswerItem(), events)
+    text = texts(dispatcher)
+    assert "领丧葬补助金和抚恤金" in text
+    assert "丧葬补助金是 2 个月" in text
+    assert "抚恤金是 14 个月" in text  # 20 full years: 9 + one per full year over 15 (人社部发〔2021〕18号)
+    assert "下个月起停发" in text and "只发一份" in text
+    assert "元" not in text or "大约是" in text  # no invented amount while the base is not configured
+
+
+@pytest.mark.asyncio
+async def test_question_without_item_offers_the_items_as_buttons(api_env):
+    dispatcher, _ = await run(ActionAnswerItem(), [user("要带什么材料", "ask_materials")])
+    buttons = dispatcher.messages[0]["buttons"]
+    assert any(b["payload"] == '/ask_materials{"item": ["hukou_cancel"]}' for b in buttons)
+
+
+@pytest.mark.asyncio
+async def test_referral_says_where_and_what_is_not_covered(api_env):
+    events = [user("房子过户", "ask_referral", [ent("topic", "real_estate_inheritance")])]
+    dispatcher, _ = await run(ActionAnswerReferral(), events)
+    text = texts(dispatcher)
+    assert "不动产登记" in text and "不办理" in text
+
+
+@pytest.mark.asyncio
+async def test_overview_lists_items_and_offers_the_guided_flow(api_env):
+    dispatcher, _ = await run(ActionOverview(), [user("人走了要办啥", "ask_overview")])
+    assert "注销户口" in texts(dispatcher)
+    assert dispatcher.messages[0]["buttons"][0]["payload"] == "/start_application"
+
+
+# ---------------------------------------------------------------- condolence and the situation
+
+
+@pytest.mark.asyncio
+async def test_condolence_only_once():
+    events = [user("我爸走了", "report_death")]
+    dispatcher, out = await run(ActionRespondDeath(), events)
+    assert "节哀" in texts(dispatcher)
+    again, _ = await run(ActionRespondDeath(), [*events, *out, user("我妈也走了", "report_death")])
+    assert "节哀" not in texts(again)
+
+
+async def _required(events):
+    return await ValidateSituationForm().required_slots(
+        [], CollectingDispatcher(), make_tracker(events), DOMAIN
+    )
+
+
+@pytest.mark.asyncio
+async def test_situation_form_asks_only_what_the_chosen_items_need(api_env):
+    only_hukou = await _required([*situation(), SlotSet("selected_items", ["hukou_cancel"])])
+    assert only_hukou[4:] == ["hukou_in_guizhou"]
+    pension = await _required([*situation(), SlotSet("selected_items", ["social_insurance_suspend"])])
+    assert "pension_scheme" in pension and "hukou_in_guizhou" not in pension
+    answered = await _required(
+        [*situation(), SlotSet("selected_items", ["hukou_cancel"]), SlotSet("hukou_in_guizhou", True)]
+    )
+    assert answered == ["death_nature", "death_place", "relationship", "selected_items"]
+    assert (await _required([SlotSet("death_nature", "normal")]))[:3] == [
+        "death_nature",
+        "death_place",
+        "relationship",
+    ]
+
+
+@pytest.mark.asyncio
+async def test_select_all_and_some_items_from_the_form(api_env):
+    form = ValidateSituationForm()
+    events = [*situation(), SlotSet("requested_slot", "selected_items"), ActiveLoop("situation_form")]
+    out = await form.run(
+        CollectingDispatcher(), make_tracker([*events, user("都办", "select_items")]), DOMAIN
+    )
+    assert slots_of(out)["selected_items"] == ["all"]
+    some = [*events, user("只办户口", "select_items", [ent("item", "hukou_cancel")])]
+    out = await form.run(CollectingDispatcher(), make_tracker(some), DOMAIN)
+    assert slots_of(out)["selected_items"] == ["hukou_cancel"]
+    assert slots_of(out)["requested_slot"] == "hukou_in_guizhou"
+
+
+@pytest.mark.asyncio
+async def test_checklist_for_a_situation(api_env):
+    events = [
+        *situation(funeral="cremation", hukou_in_guizhou=True),
+        SlotSet("selected_items", ["hukou_cancel", "funeral_subsidy"]),
+    ]
+    dispatcher, out = await run(ActionShowChecklist(), events)
+    text = texts(dispatcher)
+    assert "开死亡证明" in text and "已自动加上" in text  # the prerequisite, with its reason
+    assert "注销户口" in text and "居民户口簿" in text
+    assert "一起办约" in text and "分开办" in text
+    active = slots_of(out)["active_items"]
+    assert {"death_cert_normal", "hukou_cancel"} <= set(active)
+    assert custom_items(dispatcher) == active
+
+
+@pytest.mark.asyncio
+async def test_abnormal_death_goes_through_the_police_certificate(api_env):
+    events = [
+        *situation(death_nature="abnormal", death_place="other"),
+        SlotSet("selected_items", ["hukou_cancel"]),
+        SlotSet("hukou_in_guizhou", True),
+    ]
+    dispatcher, out = await run(ActionShowChecklist(), events)
+    assert "意外去世开死亡证明（公安）" in texts(dispatcher)
+    assert "death_cert_abnormal" in slots_of(out)["active_items"]
+    assert "death_cert_normal" not in slots_of(out)["active_items"]
+
+
+# ---------------------------------------------------------------- the application form
+
+
+async def _validate(slot, text, extra=()):
+    # as Rasa does it: the from_text mapping fills the slot (action_extract_slots), then the form validates
+    events = [
+        SlotSet("relationship", "child"),
+        *extra,
+        ActiveLoop("application_form"),
+        SlotSet("requested_slot", slot),
+        user(text, "inform"),
+        ActionExecuted("action_extract_slots"),
+        SlotSet(slot, text),
+    ]
+    dispatcher = CollectingDispatcher()
+    out = await ValidateApplicationForm().run(dispatcher, make_tracker(events), DOMAIN)
+    return slots_of(out), texts(dispatcher)
+
+
+@pytest.mark.asyncio
+async def test_id_number_check_digit_and_masked_refusal(api_env):
+    wrong = DECEASED_ID[:-1] + ("0" if DECEASED_ID[-1] != "0" else "1")
+    slots, text = await _validate("deceased_id_number", f"身份证 {wrong}")
+    assert slots["deceased_id_number"] is None
+    assert "校验位" in text and wrong not in text and ID_RE.search(text) is None
+    slots, _ = await _validate("deceased_id_number", DECEASED_ID.lower())
+    assert slots["deceased_id_number"] == DECEASED_ID
+
+
+@pytest.mark.asyncio
+async def test_birth_date_after_death_is_refused(api_env):
+    young = "52010220261201123"
+    young += check_digit(young)
+    slots, text = await _validate("deceased_id_number", young, [SlotSet("death_date", "2026-11-27")])
+    assert slots["deceased_id_number"] is None and "晚于去世日期" in text
+
+
+@pytest.mark.asyncio
+async def test_dates_phone_and_names_are_parsed_from_plain_answers(api_env):
+    slots, _ = await _validate("death_date", "2026年11月27号")
+    assert slots["death_date"] == "2026-11-27"
+    slots, _ = await _validate("death_date", "昨天")
+    assert slots["death_date"] == (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    slots, text = await _validate("death_date", "2099-01-01")
+    assert slots["death_date"] is None and "晚于今天" in text
+    slots, _ = await _validate("applicant_phone", "138 1234 5678")
+    assert slots["applicant_phone"] == PHONE
+    slots, _ = await _validate("applicant_phone", "12345")
+    assert slots["applicant_phone"] is None
+    slots, _ = await _validate("applicant_name", "我叫李建国")
+    assert slots["applicant_name"] == "李建国"
+
+
+@pytest.mark.asyncio
+async def test_payee_account_asked_only_for_payout_items(api_env):
+    form = ValidateApplicationForm()
+    payout = await form.required_slots(
+        [],
+        CollectingDispatcher(),
+        make_tracker([SlotSet("relationship", "child"), SlotSet("active_items", ["survivor_benefits"])]),
+        DOMAIN,
+    )
+    plain = await form.required_slots(
+        [],
+        CollectingDispatcher(),
+        make_tracker([SlotSet("relationship", "child"), SlotSet("active_items", ["hukou_cancel"])]),
+        DOMAIN,
+    )
+    assert "payee_account" in payout and "payee_account" not in plain
+
+
+def filled(items=("hukou_cancel",), account=None):
+    events = [
+        *situation(hukou_in_guizhou=True),
+        SlotSet("selected_items", list(items)),
+        SlotSet("active_items", ["death_cert_normal", *items]),
+        SlotSet("deceased_name", "王秀英"),
+        SlotSet("deceased_id_number", DECEASED_ID),
+        SlotSet("death_date", "2026-11-20"),
+        SlotSet("applicant_name", "李建国"),
+        SlotSet("applicant_id_number", APPLICANT_ID),
+        SlotSet("applicant_phone", PHONE),
+    ]
+    if account:
+        events.append(SlotSet("payee_account", account))
+    return events
+
+
+@pytest.mark.asyncio
+async def test_summary_is_masked(api_env):
+    dispatcher, _ = await run(
+        ActionShowSummary(), [*filled(account=ACCOUNT), ActionExecuted("application_form")]
+    )
+    text = texts(dispatcher)
+    for secret in (DECEASED_ID, APPLICANT_ID, PHONE, ACCOUNT, "王秀英", "李建国"):
+        assert secret not in text
+    assert "520***********" in text and "138****5678" in text and "王**" in text
+    assert ID_RE.search(text) is None
+
+
+@pytest.mark.asyncio
+async def test_correction_clears_only_that_field(api_env):
+    events = [*filled(), user("他的身份证填错了", "correct_field", [ent("form_field", "deceased_id_number")])]
+    _, out = await run(ActionCorrectField(), events)
+    assert slots_of(out) == {"deceased_id_number": None}
+    _, out = await run(ActionCorrectField(), [*filled(), user("手机号写错了", "correct_field")])
+    assert slots_of(out) == {"applicant_phone": None}
+    dispatcher, out = await run(ActionCorrectField(), [*filled(), user("身份证填错了", "correct_field")])
+    assert out == [] and len(dispatcher.messages[0]["buttons"]) == 2  # whose? both were given
+
+
+# ---------------------------------------------------------------- submission, progress
+
+
+@pytest.mark.asyncio
+async def test_submission_creates_one_case_clears_personal_slots_and_is_idempotent(api_env):
+    events = [*filled(), ActionExecuted("action_show_summary"), user("提交", "affirm")]
+    dispatcher, out = await run(ActionSubmitCase(), events, sender="family-submit")
+    text = texts(dispatcher)
+    slots = slots_of(out)
+    assert slots["case_no"].startswith("SH") and slots["access_token"]
+    assert "http://127.0.0.1:8000/cases/" in text and "查询码" in text
+    for s in (
+        "deceased_id_number",
+        "applicant_id_number",
+        "applicant_phone",
+        "payee_account",
+        "deceased_name",
+    ):
+        assert slots[s] is None
+    assert ID_RE.search(text) is None and PHONE not in text
+    assert "hukou_cancel" in custom_items(dispatcher)
+    # the same conversation retrying the same application gets the same case
+    _, out2 = await run(ActionSubmitCase(), events, sender="family-submit")
+    assert slots_of(out2)["case_no"] == slots["case_no"]
+    # progress with the case number and access token
+    progress, _ = await run(
+        ActionCheckProgress(),
+        [
+            SlotSet("case_no", slots["case_no"]),
+            SlotSet("access_token", slots["access_token"]),
+            user("办到哪了", "check_progress"),
+        ],
+    )
+    assert "注销户口" in texts(progress) and "开死亡证明" in texts(progress)
+    wrong, out3 = await run(
+        ActionCheckProgress(),
+        [
+            SlotSet("case_no", slots["case_no"]),
+            SlotSet("access_token", "wrong-token-0000000000"),
+            user("办到哪了", "check_progress"),
+        ],
+    )
+    assert "查询码" in texts(wrong) and "12345" in texts(wrong) and slots_of(out3)["access_token"] is None
+
+
+@pytest.mark.asyncio
+async def test_refused_submission_keeps_the_data(api_env):
+    events = [
+        *filled(items=("survivor_benefits",)),
+        SlotSet("pension_scheme", "enterprise"),
+        SlotSet("pension_status", "retired"),
+    ]
+    dispatcher, out = await run(ActionSubmitCase(), events, sender="family-refused")
+    assert "没有提交成功" in texts(dispatcher)
+    assert "deceased_id_number" not in slots_of(out)
+
+
+def test_idempotency_key_depends_on_conversation_and_content():
+    a = idempotency_key("s1", {"x": 1})
+    assert a == idempotency_key("s1", {"x": 1})
+    assert a != idempotency_key("s2", {"x": 1}) and a != idempotency_key("s1", {"x": 2})
+
+
+# ---------------------------------------------------------------- the API is down
+
+
+@pytest.mark.asyncio
+async def test_api_down_at_submission_apologises_keeps_everything_and_offers_a_retry(api_down):
+    dispatcher, out = await run(ActionSubmitCase(), [*filled(), user("提交", "affirm")])
+    text = texts(dispatcher)
+    assert "抱歉" in text and "12345" in text and "再试一次" in text
+    assert slots_of(out) == {"api_failed": "submit"}  # nothing collected is cleared
+
+
+@pytest.mark.asyncio
+async def test_api_down_while_answering(api_down):
+    dispatcher, _ = await run(
+        ActionAnswerItem(), [user("注销户口要带啥", "ask_materials", [ent("item", "hukou_cancel")])]
+    )
+    assert "12345" in texts(dispatcher)
+    dispatcher, out = await run(ActionShowChecklist(), [*situation(), SlotSet("selected_items", ["all"])])
+    assert "12345" in texts(dispatcher) and slots_of(out) == {"api_failed": "checklist"}
+
+
+# ---------------------------------------------------------------- privacy in logs
+
+
+def test_log_lines_are_masked(caplog):
+    import actions  # noqa: F401  (installs the masking record factory)
+
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("actions.test").info("user said %s and %s", DECEASED_ID, PHONE)
+    line = caplog.records[-1].getMessage()
+    assert DECEASED_ID not in line and PHONE not in line and "138****5678" in line

@@ -134,6 +134,29 @@ def release_unblocked(
     return released
 
 
+def reject_dependents(session: Session, case: Case, actor_role: str, actor: str | None) -> list[Task]:
+    """A rejected prerequisite can never complete: the tasks waiting for it (and for those) are
+    closed too, with the reason, so that the case can finish and the family can apply again."""
+    cat = get_catalog()
+    closed: list[Task] = []
+    changed = True
+    while changed:
+        changed = False
+        rejected = {t.item_key for t in case.tasks if t.status == "rejected"}
+        for task in case.tasks:
+            blockers = [w for w in task.waits_for if w in rejected]
+            if task.status == "waiting" and blockers:
+                names = "、".join(cat.items[b].colloquial_name if b in cat.items else b for b in blockers)
+                task.status = "rejected"
+                task.note = f"前置事项“{names}”未能办理，这件事项无法继续。"
+                add_event(
+                    session, task, "rejected_with_prerequisite", "waiting", actor_role, actor, task.note
+                )
+                closed.append(task)
+                changed = True
+    return closed
+
+
 def refresh_case_status(case: Case) -> None:
     if case.status == CASE_OPEN and case.tasks and all(t.status in TERMINAL for t in case.tasks):
         case.status = CASE_COMPLETED
@@ -217,6 +240,8 @@ def transition(
         _enqueue(session, task, f"task.{action}")
     if action == "complete":
         release_unblocked(session, case, actor_role, actor)
+    if action == "reject":
+        reject_dependents(session, case, actor_role, actor)
     refresh_case_status(case)
     template = NOTIFY.get(action)
     if template:

@@ -239,3 +239,18 @@ def test_result_text_is_masked(api, creds):
     t = act(api, creds, "health", t, "accept")
     t = act(api, creds, "health", t, "complete", result={"note": "联系电话 13912345678"})
     assert "13912345678" not in str(t["result"])
+
+
+def test_rejected_prerequisite_closes_its_dependents_and_the_case(api, creds):
+    body = case_body(items=["hukou_cancel"])
+    case = api.post("/api/v1/cases", json=body).json()
+    t = dept_task(api, creds, case["case_no"], "death_cert_normal", "health")
+    act(api, creds, "health", t, "reject", note="医院无该逝者的就诊记录，请到公安机关开具")
+    view = progress(api, creds, case)
+    hukou = next(x for x in view["tasks"] if x["item"] == "hukou_cancel")
+    assert hukou["status"] == "rejected" and "开死亡证明" in hukou["note"]
+    assert view["status"] == "completed"
+    # the family may now apply again for the same deceased
+    again = case_body(items=["hukou_cancel"], deceased=body["deceased"], applicant=body["applicant"])
+    again["situation"]["death_nature"] = "abnormal"
+    assert api.post("/api/v1/cases", json=again).status_code == 201

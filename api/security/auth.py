@@ -107,6 +107,11 @@ def get_optional_principal(
 ) -> Principal | None:
     """The caller, or None when no credential was presented. A wrong credential is a 401."""
     rid = _request_id(request)
+    # an empty header is a wrong credential, not an absent one (APIKeyHeader turns "" into None)
+    if api_key is None and "x-api-key" in request.headers:
+        api_key = request.headers["x-api-key"]
+    if staff_token is None and "x-staff-token" in request.headers:
+        staff_token = request.headers["x-staff-token"]
     try:
         if api_key is not None:
             dept = department_for_key(api_key.strip())
@@ -124,8 +129,8 @@ def get_optional_principal(
     except config.ConfigError as exc:
         log.error("security configuration error: %s", exc)
         raise ApiError(500, "config_error", "系统凭证配置有误，请联系系统管理员。") from None
-    if bearer is not None:
-        token = bearer.credentials.strip()
+    if bearer is not None or "authorization" in request.headers:
+        token = bearer.credentials.strip() if bearer is not None else ""
         case = None
         if 16 <= len(token) <= 256:
             from api.cases.service import case_for_access_token

@@ -21,7 +21,8 @@ _MARK = "_pii_masked"
 
 
 def mask_record(record: logging.LogRecord) -> logging.LogRecord:
-    if getattr(record, _MARK, False):
+    # already masked, and not changed since (makeLogRecord updates a record after creating it)
+    if record.args is None and getattr(record, _MARK, None) is record.msg:
         return record
     try:
         message = record.getMessage()
@@ -35,7 +36,7 @@ def mask_record(record: logging.LogRecord) -> logging.LogRecord:
         record.exc_text = mask_text(record.exc_text)
     if record.stack_info:
         record.stack_info = mask_text(record.stack_info)
-    setattr(record, _MARK, True)
+    setattr(record, _MARK, record.msg)
     return record
 
 

@@ -1,0 +1,1 @@
+"""Custom Rasa graph components: traditional → simplified normaliser and the catalog item marker."""

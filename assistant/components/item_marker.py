@@ -1,0 +1,303 @@
+"""Catalog-driven marker of service items and referral topics.
+
+``ItemMarker`` reads ``assistant/generated/catalog.json`` (exported from knowledge/) and the cue rules
+of ``item_cues.yml`` and finds, in a message, every item and referral topic it is about:
+
+1. a spaCy ``PhraseMatcher`` over every official name, colloquial name and phrasing, on a blank
+   ``zh`` pipeline whose jieba segmenter carries the generated user dictionary (so the match is
+   token-aligned: 火化证 inside 火化证明 is one match, not two);
+2. phrasings that the segmentation cut differently are still found as plain substrings;
+3. cue rules (co-occurring word groups in a window, with exclusions) for what no list enumerates.
+
+Overlapping phrase matches are resolved with ``spacy.util.filter_spans`` (the longest wins).
+
+``CatalogItemMarker`` is the Rasa graph component: it merges these marks with the DIET and regex
+``item``/``topic`` entities (unknown values are dropped, one entity per key, the earliest kept),
+drops weak item marks when the intent says the text is out of scope or a referral, and orders all
+entities by their position in the text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jieba
+import spacy
+import yaml
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from assistant.components.text_normalizer import to_simplified
+
+logger = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_CUES = HERE / "item_cues.yml"
+DEFAULT_CATALOG = Path("assistant/generated/catalog.json")
+EXTRACTOR = "CatalogItemMarker"
+
+
+@dataclass(frozen=True)
+class Mark:
+    entity: str  # "item" or "topic"
+    value: str  # catalog key
+    start: int
+    end: int
+    text: str
+    confidence: float
+    source: str  # "phrase", "substring" or "cue"
+
+
+@dataclass(frozen=True)
+class _Rule:
+    entity: str
+    value: str
+    groups: tuple[tuple[str, ...], ...]
+    none: tuple[str, ...]
+    window: int
+    confidence: float
+
+
+def _words(spec: Any, groups: dict[str, list[str]]) -> tuple[str, ...]:
+    """A group given inline (list) or by reference ("@name"), or a list mixing both."""
+    if isinstance(spec, str):
+        spec = [spec]
+    out: list[str] = []
+    for word in spec:
+        word = str(word)
+        if word.startswith("@"):
+            out.extend(groups[word[1:]])
+        else:
+            out.append(word)
+    return tuple(out)
+
+
+def load_rules(path: Path) -> list[_Rule]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    groups = data.get("groups") or {}
+    rules = []
+    for r in data["rules"]:
+        entity = "item" if "item" in r else "topic"
+        raw_groups = [r["any"]] if "any" in r else r["all"]
+        rules.append(
+            _Rule(
+                entity=entity,
+                value=r[entity],
+                groups=tuple(_words(g, groups) for g in raw_groups),
+                none=_words(r.get("none") or [], groups),
+                window=int(r.get("window", data.get("window", 24))),
+                confidence=float(r.get("confidence", data.get("confidence", 0.85))),
+            )
+        )
+    return rules
+
+
+class ItemMarker:
+    """Finds catalog items and referral topics in Chinese text. Pure: no Rasa needed."""
+
+    def __init__(self, catalog: dict[str, Any], rules: list[_Rule], userdict: Path | None = None) -> None:
+        if userdict is not None and userdict.exists():
+            # the same dictionary the JiebaTokenizer loads: identical segmentation for both
+            jieba.load_userdict(str(userdict))
+        self.nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+        self.matcher = PhraseMatcher(self.nlp.vocab)
+        self.phrases: dict[str, tuple[str, str]] = {}  # phrase → (entity, key)
+        for entity, entries in (("item", catalog["items"]), ("topic", catalog["referrals"])):
+            for entry in entries:
+                names = [entry.get("name"), entry.get("colloquial_name"), *entry.get("phrasings", [])]
+                for phrase in names:
+                    if phrase:
+                        self.phrases.setdefault(to_simplified(phrase), (entity, entry["key"]))
+        for phrase, (entity, key) in self.phrases.items():
+            self.matcher.add(f"{entity}:{key}", [self.nlp.make_doc(phrase)])
+        self.keys = {
+            "item": {i["key"] for i in catalog["items"]},
+            "topic": {r["key"] for r in catalog["referrals"]},
+        }
+        self.rules = [r for r in rules if r.value in self.keys[r.entity]]
+        unknown = [r.value for r in rules if r.value not in self.keys[r.entity]]
+        if unknown:
+            logger.warning("cue rules name keys that are not in the catalog: %s", unknown)
+
+    @classmethod
+    def from_files(cls, catalog_path: Path, cues_path: Path = DEFAULT_CUES) -> ItemMarker:
+        catalog = json.loads(Path(catalog_path).read_text(encoding="utf-8"))
+        userdict = Path(catalog_path).parent / "jieba" / "userdict.txt"
+        return cls(catalog, load_rules(Path(cues_path)), userdict)
+
+    def canonical(self, entity: str, value: Any) -> str | None:
+        """The catalog key for an entity value (a key or one of its phrasings), else None."""
+        if not isinstance(value, str):
+            return None
+        if value in self.keys.get(entity, ()):
+            return value
+        hit = self.phrases.get(to_simplified(value))
+        return hit[1] if hit and hit[0] == entity else None
+
+    # ------------------------------------------------------------------ matching
+    def _phrase_spans(self, doc: Doc) -> list[Span]:
+        spans = [Span(doc, s, e, label=self.nlp.vocab.strings[m]) for m, s, e in self.matcher(doc)]
+        covered = {(s.start_char, s.end_char) for s in spans}
+        text = doc.text
+        for phrase, (entity, key) in self.phrases.items():
+            pos = text.find(phrase)
+            while pos >= 0:
+                if (pos, pos + len(phrase)) not in covered:
+                    label = f"{entity}:{key}"
+                    span = doc.char_span(pos, pos + len(phrase), label=label, alignment_mode="expand")
+                    if span is not None:
+                        spans.append(span)
+                pos = text.find(phrase, pos + 1)
+        return filter_spans(spans)
+
+    @staticmethod
+    def _hits(doc: Doc, words: tuple[str, ...]) -> list[tuple[int, int]]:
+        """(start, end) character offsets of each word; one-character words only as whole tokens."""
+        hits: list[tuple[int, int]] = []
+        text = doc.text
+        singles = {w for w in words if len(w) == 1}
+        for token in doc:
+            if token.text in singles:
+                hits.append((token.idx, token.idx + len(token.text)))
+        for word in words:
+            if len(word) < 2:
+                continue
+            pos = text.find(word)
+            while pos >= 0:
+                hits.append((pos, pos + len(word)))
+                pos = text.find(word, pos + 1)
+        return sorted(set(hits), key=lambda h: (h[0], -h[1]))  # the longest word first at each position
+
+    def _apply_rule(self, doc: Doc, rule: _Rule) -> Mark | None:
+        group_hits = [self._hits(doc, g) for g in rule.groups]
+        if not all(group_hits):
+            return None
+        none_hits = self._hits(doc, rule.none) if rule.none else []
+        for anchor in group_hits[0]:
+            chosen = [anchor]
+            for hits in group_hits[1:]:
+                near = [h for h in hits if abs(h[0] - anchor[0]) <= rule.window]
+                if not near:
+                    break
+                chosen.append(min(near, key=lambda h: (abs(h[0] - anchor[0]), -h[1])))
+            else:
+                start, end = min(h[0] for h in chosen), max(h[1] for h in chosen)
+                if any(abs(n[0] - anchor[0]) <= rule.window for n in none_hits):
+                    continue
+                return Mark(rule.entity, rule.value, start, end, doc.text[start:end], rule.confidence, "cue")
+        return None
+
+    def find(self, text: str) -> list[Mark]:
+        """Every item and topic the text is about, one mark per key, ordered by position."""
+        if not text or not text.strip():
+            return []
+        doc = self.nlp.make_doc(to_simplified(text))
+        marks: dict[tuple[str, str], Mark] = {}
+        for span in self._phrase_spans(doc):
+            entity, key = span.label_.split(":", 1)
+            exact = self.phrases.get(span.text) == (entity, key)
+            confidence = 1.0 if exact else 0.95
+            mark = Mark(entity, key, span.start_char, span.end_char, span.text, confidence, "phrase")
+            if (entity, key) not in marks or mark.start < marks[(entity, key)].start:
+                marks[(entity, key)] = mark
+        for rule in self.rules:
+            if (rule.entity, rule.value) in marks:
+                continue
+            mark = self._apply_rule(doc, rule)
+            if mark is not None:
+                marks[(rule.entity, rule.value)] = mark
+        return sorted(marks.values(), key=lambda m: (m.start, m.end))
+
+    def items(self, text: str) -> list[str]:
+        """The item keys in order of appearance (the shape the evaluation compares)."""
+        return [m.value for m in self.find(text) if m.entity == "item"]
+
+
+# ---------------------------------------------------------------------- the Rasa component
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class CatalogItemMarker(GraphComponent):
+    """Marks `item` and `topic` entities from the catalog and merges them with the other extractors."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            "catalog_path": str(DEFAULT_CATALOG),
+            "cues_path": str(DEFAULT_CUES),
+            # items below this confidence are dropped when the intent is one of drop_intents
+            "drop_intents": ["out_of_scope", "ask_referral"],
+            "drop_below": 0.9,
+            "drop_min_intent_confidence": 0.5,
+        }
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+        self.marker = ItemMarker.from_files(Path(config["catalog_path"]), Path(config["cues_path"]))
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> CatalogItemMarker:
+        return cls(config)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            self._annotate(message)
+        return messages
+
+    def _annotate(self, message: Message) -> None:
+        text = message.get(TEXT) or ""
+        entities = list(message.get(ENTITIES) or [])
+        kept = [e for e in entities if e.get("entity") not in ("item", "topic")]
+        best: dict[tuple[str, str], dict[str, Any]] = {}
+
+        def offer(entity: dict[str, Any]) -> None:
+            key = (entity["entity"], entity["value"])
+            old = best.get(key)
+            if old is None or entity["start"] < old["start"]:
+                best[key] = entity
+
+        for e in entities:
+            if e.get("entity") in ("item", "topic"):
+                value = self.marker.canonical(e["entity"], e.get("value"))
+                if value is not None:
+                    offer({**e, "value": value})
+        for m in self.marker.find(text):
+            offer(
+                {
+                    "entity": m.entity,
+                    "start": m.start,
+                    "end": m.end,
+                    "value": m.value,
+                    "text": m.text,
+                    "confidence_entity": m.confidence,
+                    "extractor": EXTRACTOR,
+                }
+            )
+
+        intent = message.get(INTENT) or {}
+        weak_intent = intent.get("name") in self.config["drop_intents"] and (
+            intent.get("confidence") or 0.0
+        ) >= float(self.config["drop_min_intent_confidence"])
+        merged = []
+        for e in best.values():
+            confidence = e.get("confidence_entity")
+            confidence = 1.0 if confidence is None else float(confidence)
+            if e["entity"] == "item" and weak_intent and confidence < float(self.config["drop_below"]):
+                continue
+            merged.append(e)
+        message.set(ENTITIES, sorted(kept + merged, key=lambda e: (e.get("start", 0), e.get("end", 0))))

@@ -129,6 +129,8 @@ def test_dev_secret_is_created_once_private_and_stable(tmp_path, monkeypatch, se
     path = tmp_path / "var" / "dev-secret"
     monkeypatch.setenv("DEV_SECRET_FILE", str(path))
     monkeypatch.delenv("APP_ENV", raising=False)
+    monkeypatch.delenv("DEPARTMENT_API_KEYS", raising=False)
+    monkeypatch.delenv("STAFF_TOKENS", raising=False)
     config._warned.discard("dev-secret")
     with caplog.at_level(logging.WARNING, logger="api.security"):
         first = config.master_secret()
@@ -142,7 +144,16 @@ def test_dev_secret_is_created_once_private_and_stable(tmp_path, monkeypatch, se
     keys = config.department_keys()
     assert set(keys) >= {"public_security", "hrss", "justice"}
     assert keys == config.department_keys(), "dev keys are stable"
-    assert len(set(keys.values())) == len(keys)
+    assert len(set(keys.values())) == len(keys) and all(k.startswith("dk_") for k in keys.values())
+    assert sorted(role for role, _ in config.staff_tokens().values()) == [
+        "admin",
+        "hotline_staff",
+        "window_staff",
+    ]
+    path.write_text("b" * 64)  # another dev secret → other keys
+    config._read_or_create_dev_secret.cache_clear()
+    assert config.department_keys()["hrss"] != keys["hrss"]
+    config._read_or_create_dev_secret.cache_clear()
 
 
 def test_production_requires_a_secret_and_has_no_dev_credentials(monkeypatch, secret_env):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import random
 
 import pytest
@@ -11,7 +12,9 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select, update
+from sqlalchemy.orm import sessionmaker
 
+from api.db import make_engine
 from api.dispatch.deliverer import (
     Claim,
     Deliverer,
@@ -30,8 +33,10 @@ from tests.api.test_dispatch_support import (
     DECEASED_ID,
     DECEASED_NAME,
     PAYEE_ACCOUNT,
+    fresh_postgres,
     fresh_sqlite,
     make_case,
+    pg_admin_url,
 )
 
 ITEMS = [("hukou_cancel", "public_security"), ("survivor_benefits", "hrss"), ("will_inquiry", "justice")]
@@ -42,6 +47,26 @@ def db(tmp_path):
     _url, engine, factory = fresh_sqlite(tmp_path)
     yield factory
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db(request, tmp_path):
+    """SQLite, and a fresh PostgreSQL database (skipped with a notice when unreachable; CI=true fails)."""
+    if request.param == "sqlite":
+        _url, engine, factory = fresh_sqlite(tmp_path)
+        yield factory
+        engine.dispose()
+        return
+    admin, why = pg_admin_url()
+    if admin is None:
+        msg = f"PostgreSQL was unreachable at 127.0.0.1:5432 ({why}); PostgreSQL claim tests not run"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(msg, pytrace=False)
+        pytest.skip(msg)
+    with fresh_postgres() as url:
+        engine = make_engine(url)
+        yield sessionmaker(engine, expire_on_commit=False)
+        engine.dispose()
 
 
 @pytest.fixture
@@ -254,7 +279,8 @@ def test_unreachable_department_is_retried(db):
 # ------------------------------------------------------------------ leases
 
 
-def test_a_claimed_event_is_not_claimed_twice_until_its_lease_expires(db):
+def test_a_claimed_event_is_not_claimed_twice_until_its_lease_expires(any_db):
+    db = any_db
     (eid,) = seed(db, ITEMS[:1])
     cfg = DispatchConfig(lease_seconds=30)
     now = utcnow()
@@ -269,7 +295,8 @@ def test_a_claimed_event_is_not_claimed_twice_until_its_lease_expires(db):
     assert second[0].attempts == 2 and first[0].lease_token != second[0].lease_token
 
 
-def test_an_outcome_under_a_lost_lease_is_not_recorded(db, sim):
+def test_an_outcome_under_a_lost_lease_is_not_recorded(any_db, sim):
+    db = any_db
     (eid,) = seed(db, ITEMS[:1])
     d = deliverer(db, sim)
     now = utcnow()
@@ -284,7 +311,8 @@ def test_an_outcome_under_a_lost_lease_is_not_recorded(db, sim):
     assert rows(db)[eid].status == "delivered"
 
 
-def test_concurrent_claimers_never_share_an_event(db):
+def test_concurrent_claimers_never_share_an_event(any_db):
+    db = any_db
     import threading
 
     seed(db, ITEMS * 1)

@@ -507,3 +507,37 @@ def test_case_lookup_route_is_rate_limited(tmp_path):
     finally:
         ratelimit.reset()
         engine.dispose()
+
+
+def test_redis_storage_shares_counters_between_api_instances(monkeypatch, secret_env):
+    """With RATE_LIMIT_STORAGE=redis two API processes share one budget (skipped without Redis)."""
+    import uuid
+
+    from limits.storage import RedisStorage
+
+    monkeypatch.setenv("RATE_LIMIT_STORAGE", "redis")
+    monkeypatch.setenv("REDIS_URL", os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
+    get_settings.cache_clear()
+    ratelimit._limiter = ratelimit._storage = None
+    limiter = ratelimit.get_limiter()
+    if not isinstance(ratelimit._storage, RedisStorage):
+        ratelimit._limiter = ratelimit._storage = None
+        pytest.skip("Redis was unreachable at REDIS_URL; the shared rate-limit test did not run")
+    scope = f"redis_test_{uuid.uuid4().hex}"
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/lookup/{case_no}", dependencies=[Depends(ratelimit.rate_limit(scope, "3/minute"))])
+    def lookup(case_no: str) -> str:
+        return case_no
+
+    c = TestClient(app, client=("10.7.0.1", 1))
+    try:
+        assert [c.get(f"/lookup/A{i}").status_code for i in range(2)] == [200, 200]
+        assert limiter is ratelimit.get_limiter()
+        ratelimit._limiter = ratelimit._storage = None  # "another API instance": a new connection
+        assert c.get("/lookup/A3").status_code == 200
+        r = c.get("/lookup/A4")
+        assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
+    finally:
+        ratelimit.reset()

@@ -4,6 +4,8 @@ Environment (all optional in development):
 
 - ``SECRET_KEY`` (via api.settings): master secret for field encryption and keyed hashes.
 - ``OLD_SECRET_KEYS``: comma-separated former master secrets, used only to decrypt (key rotation).
+- ``LOOKUP_HASH_SECRET``: the secret of the keyed lookup hashes when it must differ from
+  ``SECRET_KEY`` (set it to the former secret when rotating; see docs/security.md).
 - ``APP_ENV``: ``production`` refuses to start without ``SECRET_KEY`` and disables every
   development key and token; anything else is development.
 - ``DEV_SECRET_FILE``: where the development secret lives (default ``var/dev-secret``).
@@ -96,6 +98,11 @@ def master_secret() -> str:
         "Set SECRET_KEY (and APP_ENV=production) before handling real data.",
     )
     return value
+
+
+def lookup_hash_secret() -> str:
+    """The secret of the keyed lookup hashes: LOOKUP_HASH_SECRET, else the master secret."""
+    return os.environ.get("LOOKUP_HASH_SECRET", "").strip() or master_secret()
 
 
 def old_secrets() -> list[str]:

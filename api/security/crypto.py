@@ -4,7 +4,8 @@
   ``v1.<key id>.<base64url(nonce || ciphertext || tag)>``. The key id (8 hex characters of a hash
   of the key) lets data written under a former secret be read after rotation (OLD_SECRET_KEYS).
 - ``lookup_hash``: HMAC-SHA256 under a second derived key, hex. Same input → same hash, so a
-  column of hashes can be indexed and compared without decrypting anything.
+  column of hashes can be indexed and compared without decrypting anything. Its secret is
+  LOOKUP_HASH_SECRET when set (keep it across a rotation of SECRET_KEY), else SECRET_KEY.
 
 Both keys are derived from the master secret (api.security.config.master_secret) with different
 labels, so neither can be computed from the other.
@@ -75,5 +76,7 @@ def needs_reencryption(token: str) -> bool:
 
 
 def lookup_hash(value: str) -> str:
-    key = config.derive("lookup-hash/v1")
+    # LOOKUP_HASH_SECRET pins the hash key when SECRET_KEY is rotated: tables that keep only the
+    # hash of an ID number (shared death records, relationship checks) cannot be re-hashed.
+    key = config.derive("lookup-hash/v1", config.lookup_hash_secret())
     return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()

@@ -121,6 +121,43 @@ def test_the_database_never_holds_personal_data_in_clear(tmp_path):
     assert b"520***********1236" in raw  # the masked copy for listings is there
 
 
+def test_rotation_job_reencrypts_every_field_and_lookups_keep_working(tmp_path, monkeypatch, secret_env):
+    from api.cases.models import Case, IdempotencyRecord
+    from api.security.rotate import reencrypt_all
+
+    old, new = "old-secret-" + "c" * 32, "new-secret-" + "d" * 32
+    secret_env(old)
+    _url, engine, factory = fresh_sqlite(tmp_path)
+    with factory() as s:
+        case = make_case(s, [("hukou_cancel", "public_security")])
+        s.add(
+            IdempotencyRecord(
+                key="k1",
+                request_hash="h",
+                status_code=201,
+                case_id=case.id,
+                response={"case_no": case.case_no, "access_token": crypto.encrypt("tok-123")},
+            )
+        )
+        s.commit()
+    old_hash = crypto.lookup_hash(DECEASED_ID)
+    # rotate: the new secret encrypts, the old one still decrypts, the hash key stays pinned
+    secret_env(new, old=old)
+    monkeypatch.setenv("LOOKUP_HASH_SECRET", old)
+    assert crypto.lookup_hash(DECEASED_ID) == old_hash
+    assert reencrypt_all(engine, batch_size=1, dry_run=True) == {"cases": 1, "idempotency_records": 1}
+    assert reencrypt_all(engine, batch_size=1) == {"cases": 1, "idempotency_records": 1}
+    assert reencrypt_all(engine) == {}, "a second run has nothing left to do"
+    secret_env(new)  # the old secret is gone
+    with factory() as s:
+        case = s.scalar(select(Case).where(Case.deceased_id_hash == crypto.lookup_hash(DECEASED_ID)))
+        assert case is not None and crypto.decrypt(case.deceased_id_enc) == DECEASED_ID
+        assert crypto.decrypt(case.payee_account_enc) == PAYEE_ACCOUNT
+        record = s.scalar(select(IdempotencyRecord))
+        assert crypto.decrypt(record.response["access_token"]) == "tok-123"
+    engine.dispose()
+
+
 # ------------------------------------------------------------------ the development secret
 
 

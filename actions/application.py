@@ -264,7 +264,8 @@ class ActionSubmitCase(Action):
             )
             return [SlotSet("api_failed", "submit")]
         except ApiRefused as exc:
-            say(dispatcher, f"申请没有提交成功：{exc.message} 改好后我再帮您提交；也可以拨打 12345。")
+            tail = " 哪一项要改直接告诉我，改好后我再帮您提交。" if exc.status == 422 else ""
+            say(dispatcher, f"申请没有提交成功：{exc.message}{tail}")
             return [SlotSet("api_failed", None)]
         case_no = created["case_no"]
         token = created["access_token"]

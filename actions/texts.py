@@ -45,7 +45,7 @@ STATUS_WORDS = {
 def days(n: int | None) -> str:
     if n is None:
         return "时限以部门告知为准"
-    return "当场办结（即办）" if n == 0 else f"{n} 个工作日"
+    return "当场办结" if n == 0 else f"{n} 个工作日"
 
 
 def names_of(items: list[dict[str, Any]]) -> str:
@@ -73,7 +73,7 @@ def render_checklist(result: dict[str, Any]) -> tuple[str, list[str]]:
         lines += [f"· {i['colloquial_name']}：{i.get('reason') or '已办好'}" for i in done]
     ineligible = [i for i in result["items"] if i["status"] == "ineligible"]
     if ineligible:
-        lines.append("暂时办不了的：")
+        lines.append("不用办或暂时办不了的：")
         for i in ineligible:
             line = f"· {i['colloquial_name']}：{i.get('reason') or ''}"
             if i.get("instead"):

@@ -408,3 +408,37 @@ def test_log_lines_are_masked(caplog):
         logging.getLogger("actions.test").info("user said %s and %s", DECEASED_ID, PHONE)
     line = caplog.records[-1].getMessage()
     assert DECEASED_ID not in line and PHONE not in line and "138****5678" in line
+
+
+# ---------------------------------------------------------------- questions and the fallback
+
+
+@pytest.mark.asyncio
+async def test_situation_question_comes_from_the_api_with_chinese_buttons_setting_the_slot(api_env):
+    from actions.situation import ASK_ACTIONS
+
+    dispatcher, _ = await run(ASK_ACTIONS["funeral"](), [user("我要申请", "start_application")])
+    message = dispatcher.messages[0]
+    assert "火化" in message["text"]
+    assert {"title": "火化", "payload": '/inform{"funeral": "cremation"}'} in message["buttons"]
+    dispatcher, _ = await run(ASK_ACTIONS["hukou_in_guizhou"](), [user("我要申请", "start_application")])
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == [
+        '/inform{"hukou_in_guizhou": true}',
+        '/inform{"hukou_in_guizhou": false}',
+    ]
+
+
+@pytest.mark.asyncio
+async def test_two_stage_fallback_confirms_in_chinese():
+    from actions.conversation import ActionDefaultAskAffirmation
+
+    event = user("户口那个", "nlu_fallback", [ent("item", "hukou_cancel")])
+    event["parse_data"]["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.45},
+        {"name": "ask_howto", "confidence": 0.31},
+    ]
+    dispatcher, _ = await run(ActionDefaultAskAffirmation(), [event])
+    message = dispatcher.messages[0]
+    assert "您是想问怎么办理吗" in message["text"]
+    assert [b["title"] for b in message["buttons"]] == ["是的", "不是"]
+    assert message["buttons"][0]["payload"] == '/ask_howto{"item": ["hukou_cancel"]}'

@@ -162,9 +162,10 @@ def catalog() -> Catalog:
     return get_catalog()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def client(sqlite_url: str) -> Iterator[TestClient]:
-    """The real application (`api.main.app`) on the session's SQLite database."""
+    """The real application (`api.main.app`) on the session's SQLite database (re-pointed for
+    each test, since tests of the `api` fixture switch the cached engine between backends)."""
     use_database(sqlite_url)
     from api.main import app
 

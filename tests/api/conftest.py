@@ -100,7 +100,8 @@ def pg_url() -> Iterator[str]:
 
     admin, why = _pg_admin_url()
     if admin is None:
-        msg = f"PostgreSQL was unreachable at {PG_HOST} ({why}); PostgreSQL tests not run"
+        where = os.environ.get("TEST_PG_URL") or PG_HOST
+        msg = f"PostgreSQL was unreachable at {where} ({why}); PostgreSQL tests not run"
         _PG_NOTICE.append(msg)
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(msg + " — CI=true requires PostgreSQL", pytrace=False)

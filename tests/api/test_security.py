@@ -578,3 +578,45 @@ def test_redis_storage_shares_counters_between_api_instances(monkeypatch, secret
         assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
     finally:
         ratelimit.reset()
+
+
+def test_keys_command_prints_the_development_credentials(tmp_path):
+    import subprocess
+    import sys
+
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DEPARTMENT_API_KEYS", "STAFF_TOKENS", "SECRET_KEY")
+    }
+    env["DEV_SECRET_FILE"] = str(tmp_path / "dev-secret")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-m", "api.security.keys"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    again = subprocess.run(
+        [sys.executable, "-m", "api.security.keys"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out == again, "development credentials are stable across runs"
+    for dept in ("public_security", "hrss", "justice", "civil_affairs"):
+        assert dept in out
+    assert "X-Api-Key" in out and "X-Staff-Token" in out and "a001" in out and "w001" in out
+    keys = [line.split()[-1] for line in out.splitlines() if line.strip().startswith(("hrss", "admin"))]
+    assert len(keys) == 2 and keys[0].startswith("dk_") and keys[1].startswith("st_")
+    prod = subprocess.run(
+        [sys.executable, "-m", "api.security.keys"],
+        cwd=root,
+        env={**env, "APP_ENV": "production"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "dk_" not in prod and "st_" not in prod and "生产环境" in prod

@@ -57,16 +57,18 @@ def create_case(
     channel = "window" if role in ("window_staff", "admin") else "online"
     if body.channel is not None and role in ("window_staff", "admin"):
         channel = body.channel
-    body_out, replayed = service.create_case(
+    body_out, replayed, case_id = service.create_case(
         session,
         body,
         channel=channel,
         staff_id=principal.staff_id if principal else None,
         idempotency_key=idempotency_key.strip() if idempotency_key else None,
     )
-    if principal is not None:
-        record_access(session, principal, "create", "case", body_out["case_no"])
-        session.commit()
+    # audit object ids are the internal case id (case numbers look like long numbers and would be
+    # masked by the audit log's last line of defence); an online applicant is recorded as such
+    actor = principal or Principal(role="applicant")
+    record_access(session, actor, "replay" if replayed else "create", "case", str(case_id))
+    session.commit()
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
     return JSONResponse(
         CaseCreated.model_validate(body_out).model_dump(mode="json"), status_code=201, headers=headers
@@ -93,7 +95,7 @@ def get_case(
         raise ApiError(404, "case_not_found", NOT_FOUND)
     if case is None:
         raise ApiError(404, "case_not_found", NOT_FOUND)
-    record_access(session, principal, "read", "case", case.case_no)
+    record_access(session, principal, "read", "case", str(case.id))
     out = CaseOut.model_validate(service.case_out(session, case))
     session.commit()
     return out

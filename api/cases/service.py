@@ -395,15 +395,15 @@ def create_case(
     channel: str,
     staff_id: str | None = None,
     idempotency_key: str | None = None,
-) -> tuple[dict[str, Any], bool]:
-    """Return (response body, replayed)."""
+) -> tuple[dict[str, Any], bool, int | None]:
+    """Return (response body, replayed, case id)."""
     from api.tasks.service import add_event, release_unblocked
 
     req_hash = request_hash(body)
     if idempotency_key:
         rec = session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.key == idempotency_key))
         if rec is not None:
-            return _replay(rec, req_hash), True
+            return _replay(rec, req_hash), True, rec.case_id
 
     today = clock.today()
     _validate_people(body, today)
@@ -531,13 +531,13 @@ def create_case(
         if idempotency_key:
             rec = session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.key == idempotency_key))
             if rec is not None:
-                return _replay(rec, req_hash), True
+                return _replay(rec, req_hash), True, rec.case_id
         existing = session.scalar(select(Case).where(Case.open_deceased_hash == deceased_hash))
         if existing is not None:
             raise _duplicate_case(existing, applicant_hash) from None
         raise
     log.info("case %s created: %d tasks, channel %s", case.case_no, len(case.tasks), channel)
-    return response, False
+    return response, False, case.id
 
 
 def get_default_region() -> str:

@@ -261,3 +261,56 @@ def test_invalid_json_and_wrong_types_are_chinese(api):
     r = api.post("/api/v1/cases", json={"deceased": "x"})
     assert r.status_code == 422
     assert re.search(r"[\u4e00-\u9fff]", json.dumps(r.json(), ensure_ascii=False))
+
+
+def test_reading_a_case_is_audited_without_personal_data(api, creds):
+    from api.security.models import AuditLog
+
+    body = case_body()
+    data = submit(api, body).json()
+    api.get(f"/api/v1/cases/{data['case_no']}", headers=creds.staff("hotline_staff", "s002"))
+    from api.cases.models import Case
+
+    with db_session() as s:
+        case_id = s.scalar(select(Case.id).where(Case.case_no == data["case_no"]))
+        rows = s.scalars(
+            select(AuditLog).where(AuditLog.object_type == "case", AuditLog.object_id == str(case_id))
+        ).all()
+        reads = [r for r in rows if r.action == "read" and r.role == "hotline_staff"]
+        assert reads and reads[0].staff_id == "s002"
+        dumped = " ".join(str(vars(r)) for r in rows)
+    assert body["deceased"]["id_number"] not in dumped and body["applicant"]["phone"] not in dumped
+
+
+def test_personal_data_is_encrypted_at_rest(api):
+    from api.cases.models import Case
+
+    body = case_body()
+    data = submit(api, body).json()
+    with db_session() as s:
+        case = s.scalar(select(Case).where(Case.case_no == data["case_no"]))
+        stored = " ".join(str(v) for v in vars(case).values())
+        assert case.access_token_hash != data["access_token"]
+    for secret in (body["deceased"]["id_number"], body["applicant"]["phone"], data["access_token"]):
+        assert secret not in stored
+
+
+def test_sms_log_lines_are_masked(api, caplog):
+    body = case_body()
+    with caplog.at_level("INFO", logger="api.sms"):
+        assert submit(api, body).status_code == 201
+    assert "SMS" in caplog.text
+    assert body["applicant"]["phone"] not in caplog.text
+
+
+def test_concurrent_key_reuse_with_different_bodies(app):
+    from tests.api.test_concurrency import run_together
+
+    bodies = [case_body() for _ in range(8)]
+    responses = run_together(
+        app,
+        8,
+        lambda c, i: c.post("/api/v1/cases", json=bodies[i], headers={"Idempotency-Key": f"k{id(bodies)}"}),
+    )
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [201] + [422] * 7, [r.text for r in responses]

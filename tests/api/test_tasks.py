@@ -254,3 +254,26 @@ def test_rejected_prerequisite_closes_its_dependents_and_the_case(api, creds):
     again = case_body(items=["hukou_cancel"], deceased=body["deceased"], applicant=body["applicant"])
     again["situation"]["death_nature"] = "abnormal"
     assert api.post("/api/v1/cases", json=again).status_code == 201
+
+
+def test_outbox_payload_carries_the_version_the_department_must_send(api, creds):
+    """A department acting on a delivered event uses its version: it must be the task's current one."""
+    from api.dispatch.outbox import OutboxEvent
+
+    case = new_case(api)
+    t = dept_task(api, creds, case["case_no"], "death_cert_normal", "health")
+    with db_session() as s:
+        ev = s.scalars(select(OutboxEvent).where(OutboxEvent.task_id == t["id"])).one()
+        assert ev.event == "task.released"
+        assert ev.payload["task"]["version"] == t["version"]
+        assert ev.payload["case"]["case_no"] == case["case_no"]
+    act(api, creds, "health", {"id": t["id"], "version": ev.payload["task"]["version"]}, "accept")
+
+
+def test_window_staff_submission_is_a_window_case(api, creds):
+    r = api.post("/api/v1/cases", json=case_body(), headers=creds.staff("window_staff", "s002"))
+    assert r.status_code == 201
+    view = api.get(f"/api/v1/cases/{r.json()['case_no']}", headers=creds.staff("admin")).json()
+    assert view["channel"] == "window"
+    applicant_id = next(m for m in view["checklist"]["materials"] if m["key"] == "applicant_id")
+    assert applicant_id["exempt"] is False  # only an online identity check exempts it

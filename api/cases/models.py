@@ -34,7 +34,6 @@ def utcnow() -> dt.datetime:
 # Case status: open while any task is unfinished; completed when every task is completed or rejected.
 CASE_OPEN = "open"
 CASE_COMPLETED = "completed"
-CASE_WITHDRAWN = "withdrawn"
 
 
 class Case(Base):

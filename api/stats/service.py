@@ -134,7 +134,6 @@ def compute(session: Session, since: dt.date | None = None, until: dt.date | Non
             "total": sum(case_counts.values()),
             "open": case_counts.get("open", 0),
             "completed": case_counts.get("completed", 0),
-            "withdrawn": case_counts.get("withdrawn", 0),
         },
         "tasks": total.out(),
         "by_item": named(by_item, {k: i.colloquial_name for k, i in cat.items.items()}),

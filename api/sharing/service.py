@@ -42,7 +42,8 @@ def _recompute_checklist(case: Case) -> None:
 
 
 def _open_cases(session: Session, **where: str) -> list[Case]:
-    q = select(Case).where(Case.status == CASE_OPEN).options(selectinload(Case.tasks))
+    # locked like a transition locks its case, so a shared record and a department never race
+    q = select(Case).where(Case.status == CASE_OPEN).options(selectinload(Case.tasks)).with_for_update()
     for column, value in where.items():
         q = q.where(getattr(Case, column) == value)
     return list(session.scalars(q).all())

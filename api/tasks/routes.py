@@ -48,9 +48,16 @@ def department_task(task: Task) -> dict[str, Any]:
 
 
 def _own_task(session: Session, principal: Principal, task_id: int, for_update: bool = False) -> Task:
+    if for_update:
+        # Lock the case row first: transitions of one case run one after another, so two
+        # departments completing two prerequisites at once cannot both miss the release of the
+        # task waiting for both (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers).
+        case_id = session.scalar(select(Task.case_id).where(Task.id == task_id))
+        if case_id is not None:
+            session.execute(select(Case.id).where(Case.id == case_id).with_for_update())
     q = select(Task).where(Task.id == task_id).options(selectinload(Task.case).selectinload(Case.tasks))
     if for_update:
-        q = q.with_for_update()
+        q = q.with_for_update().execution_options(populate_existing=True)
     task = session.scalar(q)
     if task is None or (principal.role == "department" and task.department != principal.department):
         # another department's task looks exactly like a missing one

@@ -85,3 +85,41 @@ def test_two_clerks_cannot_overwrite_each_other(app, api, creds):
             select(TaskEvent).where(TaskEvent.task_id == t["id"], TaskEvent.action.in_(["accept", "reject"]))
         ).all()
     assert len(changes) == 1
+
+
+def test_two_prerequisites_completed_at_once_release_their_dependent(app, api, creds):
+    """Two departments finish the two prerequisites of one task at the same moment: exactly one
+    of them releases it (transitions of a case are serialised on the case row)."""
+    from api.cases.models import Task
+    from tests.api.test_tasks import act
+
+    for _round in range(3):
+        case = api.post("/api/v1/cases", json=case_body()).json()
+        t = dept_task(api, creds, case["case_no"], "death_cert_normal", "health")
+        t = act(api, creds, "health", t, "accept")
+        act(api, creds, "health", t, "complete", result={"certificate_no": "C"})
+        pair = {"hukou_cancel": "public_security", "medical_insurance_cancel": "medical_security"}
+        accepted = {}
+        for item, dept in pair.items():
+            accepted[item] = act(
+                api, creds, dept, dept_task(api, creds, case["case_no"], item, dept), "accept"
+            )
+        survivor = dept_task(api, creds, case["case_no"], "survivor_benefits", "hrss")
+        with db_session() as s:  # make it wait for both (no catalog edge does, so set it here)
+            row = s.get(Task, survivor["id"])
+            row.status, row.waits_for = "waiting", list(pair)
+            s.commit()
+        items = list(pair)
+
+        def finish(c, i, items=items, accepted=accepted, pair=pair):
+            item = items[i]
+            return c.post(
+                f"/api/v1/tasks/{accepted[item]['id']}/transition",
+                json={"action": "complete", "version": accepted[item]["version"], "result": {"ok": True}},
+                headers=creds.dept(pair[item]),
+            )
+
+        responses = run_together(app, 2, finish)
+        assert [r.status_code for r in responses] == [200, 200], [r.text for r in responses]
+        survivor = dept_task(api, creds, case["case_no"], "survivor_benefits", "hrss")
+        assert survivor["status"] == "ready", survivor

@@ -269,11 +269,14 @@ class ActionSubmitCase(Action):
             return [SlotSet("api_failed", None)]
         case_no = created["case_no"]
         token = created["access_token"]
-        link = f"{public_url()}/cases/{case_no}#token={token}"
+        readable = created.get("case_no_readable") or case_no
+        # the readable form (SH20261129-48273-5) in the link: a long digit run would be masked as an
+        # account number; the access code sits in the fragment, which browsers never send to a server
+        link = f"{public_url()}/cases/{readable}#token={token}"
         tasks = created.get("tasks", [])
         lines = [
             "申请已经提交好了，各部门会同时办理。",
-            f"案件号：{created.get('case_no_readable') or case_no}",
+            f"案件号：{readable}",
             f"查询码：{token}（只显示这一次，请截图或抄下来保存好）",
             f"查看进度：{link}",
         ]

@@ -324,7 +324,9 @@ async def test_submission_creates_one_case_clears_personal_slots_and_is_idempote
     text = texts(dispatcher)
     slots = slots_of(out)
     assert slots["case_no"].startswith("SH") and slots["access_token"]
-    assert "http://127.0.0.1:8000/cases/" in text and "查询码" in text
+    no = slots["case_no"]
+    link = f"http://127.0.0.1:8000/cases/{no[:10]}-{no[10:15]}-{no[15:]}#token={slots['access_token']}"
+    assert link in text and "查询码" in text
     for s in (
         "deceased_id_number",
         "applicant_id_number",

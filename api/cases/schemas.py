@@ -65,6 +65,39 @@ class ApplicantIn(StrictIn):
 class CaseCreate(StrictIn):
     """一表申请: one form for every chosen item."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "deceased": {
+                        "name": "张德明",
+                        "id_number": "520102194103080014",
+                        "death_date": "2026-11-26",
+                    },
+                    "applicant": {
+                        "name": "张晓红",
+                        "id_number": "520102196910020025",
+                        "phone": "13912345678",
+                        "relationship": "child",
+                    },
+                    "situation": {
+                        "death_nature": "normal",
+                        "death_place": "hospital",
+                        "funeral": "cremation",
+                        "hukou_in_guizhou": True,
+                        "pension_scheme": "enterprise",
+                        "pension_status": "retired",
+                        "medical_scheme": "employee",
+                    },
+                    "items": ["hukou_cancel", "social_insurance_suspend", "survivor_benefits"],
+                    "payee_account": "6222021234567890123",
+                }
+            ]
+        },
+    )
+
     deceased: DeceasedIn
     applicant: ApplicantIn
     situation: dict[str, Any] = Field(

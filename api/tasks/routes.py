@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.cases import clock
 from api.cases.models import TERMINAL, Case, Task
+from api.cases.schemas import TaskOut
 from api.cases.service import task_out
 from api.catalog.loader import get_catalog
 from api.db import get_session
@@ -192,3 +194,48 @@ def transition_task(
         session.rollback()
         raise
     return get_task(task_id, session, principal)
+
+
+class SupplementIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    note: str = Field(
+        min_length=1, max_length=500, description="补充了什么，如“已上传结婚证照片”“已到窗口补交”"
+    )
+
+
+@router.post(
+    "/cases/{case_no}/tasks/{item}/resubmit",
+    response_model=TaskOut,
+    summary="家属补充材料后重新提交（申请人凭查询码）",
+    responses={**ERRORS, 409: {"description": "这件事项当前不需要补充材料"}},
+)
+def applicant_resubmit(
+    case_no: Annotated[str, Path(max_length=40)],
+    item: Annotated[str, Path(max_length=64)],
+    body: SupplementIn,
+    session: Annotated[Session, Depends(get_session)],
+    principal: Annotated[Principal, Depends(require_roles("applicant"))],
+) -> TaskOut:
+    from api.cases.routes import NOT_FOUND
+    from api.cases.service import find_case
+
+    case = find_case(session, case_no)
+    if case is None or principal.case_no != case.case_no:
+        raise ApiError(404, "case_not_found", NOT_FOUND)
+    task = next((t for t in case.tasks if t.item_key == item), None)
+    if task is None:
+        raise ApiError(404, "item_not_in_case", "这个案件里没有这件事项，请核对。")
+    task = _own_task(session, principal, task.id, for_update=True)
+    if task.status != "supplement_requested":
+        raise ApiError(409, "no_supplement_requested", "这件事项目前不需要补充材料，请留意部门的通知。")
+    try:
+        service.transition(
+            session, task, "resubmit", task.version, actor_role="applicant", actor=None, note=body.note
+        )
+        record_access(session, principal, "resubmit", "task", str(task.id))
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        raise ApiError(409, "version_conflict", "部门刚刚处理过这件事项，请刷新后再看。") from None
+    return TaskOut.model_validate(task_out(task))

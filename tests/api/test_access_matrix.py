@@ -73,6 +73,9 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/api/v1/death-records"): _row(403, department_own=201),
     ("POST", "/api/v1/relationship-verifications"): _row(403),
     ("POST", "/api/v1/cases/{case_no}/ratings"): _row(403, applicant_own=409, applicant_other=404),
+    ("POST", "/api/v1/cases/{case_no}/tasks/{item}/resubmit"): _row(
+        403, applicant_own=409, applicant_other=404
+    ),
     ("GET", "/api/v1/stats"): _row(403, admin=200),
     ("GET", "/api/v1/admin/outbox"): _row(403, admin=200),
     ("POST", "/api/v1/admin/outbox/{event_id}/retry"): _row(403, admin=404),
@@ -106,6 +109,7 @@ def _request(world: dict[str, Any], method: str, path: str) -> dict[str, Any]:
         .replace("{dept}", "health")
         .replace("{task_id}", str(task["id"]))
         .replace("{event_id}", "1999999999")
+        .replace("{item}", "death_cert_normal")
     )
     body: dict[str, Any] = {
         "/api/v1/cases": case_body(),
@@ -124,6 +128,7 @@ def _request(world: dict[str, Any], method: str, path: str) -> dict[str, Any]:
             "verified": True,
         },
         "/api/v1/cases/{case_no}/ratings": {"item": "death_cert_normal", "score": 5},
+        "/api/v1/cases/{case_no}/tasks/{item}/resubmit": {"note": "已补充"},
     }.get(path)
     return {"method": method, "url": url, "json": body}
 

@@ -19,7 +19,7 @@ AUTH_HEADERS = {"X-Api-Key", "X-Staff-Token", "Authorization", "x-api-key", "x-s
 
 
 def _headers_for(creds: Creds, case: dict, path: str, method: str) -> dict[str, str]:
-    if path.startswith("/api/v1/cases/") and path.endswith("/ratings"):
+    if path.startswith("/api/v1/cases/") and (path.endswith("/ratings") or path.endswith("/resubmit")):
         return creds.applicant(case["access_token"])
     if path == "/api/v1/cases" and method == "POST":
         return creds.staff("window_staff")

@@ -277,3 +277,27 @@ def test_window_staff_submission_is_a_window_case(api, creds):
     assert view["channel"] == "window"
     applicant_id = next(m for m in view["checklist"]["materials"] if m["key"] == "applicant_id")
     assert applicant_id["exempt"] is False  # only an online identity check exempts it
+
+
+def test_family_resubmits_online_after_a_supplement_request(api, creds):
+    from api.dispatch.outbox import OutboxEvent
+
+    case = new_case(api)
+    url = f"/api/v1/cases/{case['case_no']}/tasks/death_cert_normal/resubmit"
+    mine = creds.applicant(case["access_token"])
+    r = api.post(url, json={"note": "已补充"}, headers=mine)
+    assert r.status_code == 409  # nothing was asked for yet
+    t = dept_task(api, creds, case["case_no"], "death_cert_normal", "health")
+    act(api, creds, "health", t, "request_supplement", note="请补充居家死亡情况申报")
+    other = new_case(api)
+    assert (
+        api.post(url, json={"note": "x"}, headers=creds.applicant(other["access_token"])).status_code == 404
+    )
+    r = api.post(url, json={"note": "已在网上补充申报"}, headers=mine)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "resubmitted"
+    with db_session() as s:
+        events = [e.event for e in s.scalars(select(OutboxEvent).where(OutboxEvent.task_id == t["id"]))]
+    assert events == ["task.released", "task.resubmit"]  # the department hears about it
+    t = dept_task(api, creds, case["case_no"], "death_cert_normal", "health")
+    act(api, creds, "health", t, "accept")

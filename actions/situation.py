@@ -16,6 +16,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.answers import answer_for
 from actions.api_client import ApiRefused, ApiUnavailable, CaseApi
 from actions.texts import API_DOWN, render_checklist
 from actions.validation import BaseFormValidation, entity_values, latest_intent, say
@@ -73,20 +74,29 @@ class ActionRespondDeath(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         events: list = []
-        text = ""
+        condolence = ""
         if not tracker.get_slot("condolence_given"):
-            text = "请节哀，这段时间辛苦您了。"
+            condolence = "请节哀，这段时间辛苦您了。"
             events.append(SlotSet("condolence_given", True))
-        text += (
+        offer = (
             "后面要办的手续，我可以帮您一件件理清楚：问您几个简单的问题，"
             "列出要办的事和要带的材料，能一次申请的就一次申请。现在开始吗？"
         )
+        items = [k for k in entity_values(tracker, "item") if isinstance(k, str)]
+        answers = []
+        for key in items:  # "我爸走了，户口咋个销": answer the question asked too, briefly
+            try:
+                answers.append(await answer_for(CaseApi(), key, None, True, tracker))
+            except (ApiUnavailable, ApiRefused):
+                continue
+        if answers:
+            say(dispatcher, condolence + "\n" + "\n\n".join(answers), json_message={"items": items})
+            condolence = ""
         buttons = [
             {"title": "好的，开始吧", "payload": "/affirm"},
             {"title": "我先问问", "payload": "/deny"},
         ]
-        say(dispatcher, text, buttons=buttons)
-        items = [k for k in entity_values(tracker, "item") if isinstance(k, str)]
+        say(dispatcher, condolence + offer, buttons=buttons)
         if items and not tracker.get_slot("selected_items"):
             events.append(SlotSet("selected_items", items))
         return events

@@ -137,6 +137,15 @@ async def test_condolence_only_once():
     assert "节哀" not in texts(again)
 
 
+@pytest.mark.asyncio
+async def test_a_death_reported_with_a_question_gets_the_answer_too(api_env):
+    events = [user("我爸走了，户口咋个销", "report_death", [ent("item", "hukou_cancel")])]
+    dispatcher, out = await run(ActionRespondDeath(), events)
+    text = texts(dispatcher)
+    assert text.count("节哀") == 1 and "【注销户口】" in text and "派出所" in text
+    assert slots_of(out)["selected_items"] == ["hukou_cancel"]
+
+
 async def _required(events):
     return await ValidateSituationForm().required_slots(
         [], CollectingDispatcher(), make_tracker(events), DOMAIN

@@ -9,6 +9,7 @@ circumstances, the applicant's relationship and the item choice, then whatever t
 from __future__ import annotations
 
 import abc
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -19,7 +20,7 @@ from rasa_sdk.types import DomainDict
 from actions.answers import answer_for
 from actions.api_client import ApiRefused, ApiUnavailable, CaseApi
 from actions.texts import API_DOWN, render_checklist
-from actions.validation import BaseFormValidation, entity_values, latest_intent, say
+from actions.validation import BaseFormValidation, entity_values, latest_intent, latest_text, say
 
 BASE_SLOTS = ["death_nature", "death_place", "relationship"]
 SITUATION_SLOTS = [
@@ -39,6 +40,7 @@ SITUATION_SLOTS = [
     "receives_assistance",
 ]
 ALL = "all"
+_DONT_KNOW = re.compile(r"不清楚|不知道|不晓得|不确定|搞不清|说不清")
 # Used only when the API cannot be reached, so the family can still go on answering.
 _OFFLINE_QUESTIONS = {
     "death_nature": "请问亲人是因为生病或年纪大了走的，还是因为意外走的？",
@@ -176,14 +178,27 @@ class ValidateSituationForm(BaseFormValidation):
             return {key: None}
         return {key: value}
 
-    def __getattr__(self, attr: str):  # validate_<situation field> for every field, one rule
-        if attr.startswith("validate_") and attr[len("validate_") :] in SITUATION_SLOTS:
-            key = attr[len("validate_") :]
+    async def _unknown(self, key: str, tracker: Tracker) -> dict[str, Any]:
+        """ "不清楚" to the question just asked is an answer when the field has an unknown value."""
+        if tracker.get_slot("requested_slot") != key or not _DONT_KNOW.search(latest_text(tracker)):
+            return {}
+        allowed = await self._allowed(key) or []
+        return {key: "unknown"} if "unknown" in allowed else {}
+
+    def __getattr__(self, attr: str):  # validate_/extract_<situation field> for every field, one rule each
+        prefix, _, key = attr.partition("_")
+        if prefix == "validate" and key in SITUATION_SLOTS:
 
             async def validate(value, dispatcher, tracker, domain):
                 return await self._check(key, value, dispatcher)
 
             return validate
+        if prefix == "extract" and key in SITUATION_SLOTS:
+
+            async def extract(dispatcher, tracker, domain):
+                return await self._unknown(key, tracker)
+
+            return extract
         raise AttributeError(attr)
 
 

@@ -184,6 +184,18 @@ async def test_select_all_and_some_items_from_the_form(api_env):
 
 
 @pytest.mark.asyncio
+async def test_dont_know_is_an_answer_where_the_field_allows_it(api_env):
+    form = ValidateSituationForm()
+    asked = [ActiveLoop("situation_form"), SlotSet("requested_slot", "death_nature")]
+    out = await form.run(CollectingDispatcher(), make_tracker([*asked, user("不晓得", "deny")]), DOMAIN)
+    assert slots_of(out)["death_nature"] == "unknown"
+    asked = [*situation(), SlotSet("selected_items", ["all"]), ActiveLoop("situation_form")]
+    bool_q = [*asked, SlotSet("requested_slot", "hukou_in_guizhou"), user("不晓得", "deny")]
+    out = await form.run(CollectingDispatcher(), make_tracker(bool_q), DOMAIN)
+    assert "hukou_in_guizhou" not in slots_of(out)  # a yes/no question has no "unknown"
+
+
+@pytest.mark.asyncio
 async def test_checklist_for_a_situation(api_env):
     events = [
         *situation(funeral="cremation", hukou_in_guizhou=True),

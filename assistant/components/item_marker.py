@@ -67,6 +67,7 @@ class _Rule:
     none: tuple[str, ...]
     window: int
     confidence: float
+    fallback: bool  # applies only when nothing else marked an item
 
 
 def _words(spec: Any, groups: dict[str, list[str]]) -> tuple[str, ...]:
@@ -83,7 +84,8 @@ def _words(spec: Any, groups: dict[str, list[str]]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def load_rules(path: Path) -> list[_Rule]:
+def load_rules(path: Path) -> tuple[list[_Rule], str]:
+    """The cue rules and the particle characters allowed around one-character cues."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     groups = data.get("groups") or {}
     rules = []
@@ -98,15 +100,23 @@ def load_rules(path: Path) -> list[_Rule]:
                 none=_words(r.get("none") or [], groups),
                 window=int(r.get("window", data.get("window", 24))),
                 confidence=float(r.get("confidence", data.get("confidence", 0.85))),
+                fallback=bool(r.get("fallback", False)),
             )
         )
-    return rules
+    return rules, str(data.get("particles", ""))
 
 
 class ItemMarker:
     """Finds catalog items and referral topics in Chinese text. Pure: no Rasa needed."""
 
-    def __init__(self, catalog: dict[str, Any], rules: list[_Rule], userdict: Path | None = None) -> None:
+    def __init__(
+        self,
+        catalog: dict[str, Any],
+        rules: list[_Rule],
+        userdict: Path | None = None,
+        particles: str = "",
+    ) -> None:
+        self.particles = set(particles)
         if userdict is not None and userdict.exists():
             # the same dictionary the JiebaTokenizer loads: identical segmentation for both
             jieba.load_userdict(str(userdict))
@@ -134,7 +144,8 @@ class ItemMarker:
     def from_files(cls, catalog_path: Path, cues_path: Path = DEFAULT_CUES) -> ItemMarker:
         catalog = json.loads(Path(catalog_path).read_text(encoding="utf-8"))
         userdict = Path(catalog_path).parent / "jieba" / "userdict.txt"
-        return cls(catalog, load_rules(Path(cues_path)), userdict)
+        rules, particles = load_rules(Path(cues_path))
+        return cls(catalog, rules, userdict, particles)
 
     def canonical(self, entity: str, value: Any) -> str | None:
         """The catalog key for an entity value (a key or one of its phrasings), else None."""
@@ -161,15 +172,17 @@ class ItemMarker:
                 pos = text.find(phrase, pos + 1)
         return filter_spans(spans)
 
-    @staticmethod
-    def _hits(doc: Doc, words: tuple[str, ...]) -> list[tuple[int, int]]:
-        """(start, end) character offsets of each word; one-character words only as whole tokens."""
+    def _hits(self, doc: Doc, words: tuple[str, ...]) -> list[tuple[int, int]]:
+        """(start, end) character offsets of each word; a one-character word only as a token by itself
+        or with particles (要销, 停掉), never inside a content word (退 in 退休金)."""
         hits: list[tuple[int, int]] = []
         text = doc.text
         singles = {w for w in words if len(w) == 1}
         for token in doc:
-            if token.text in singles:
-                hits.append((token.idx, token.idx + len(token.text)))
+            for i, ch in enumerate(token.text):
+                rest = token.text[:i] + token.text[i + 1 :]
+                if ch in singles and all(c in self.particles for c in rest):
+                    hits.append((token.idx + i, token.idx + i + 1))
         for word in words:
             if len(word) < 2:
                 continue
@@ -211,12 +224,15 @@ class ItemMarker:
             mark = Mark(entity, key, span.start_char, span.end_char, span.text, confidence, "phrase")
             if (entity, key) not in marks or mark.start < marks[(entity, key)].start:
                 marks[(entity, key)] = mark
-        for rule in self.rules:
-            if (rule.entity, rule.value) in marks:
-                continue
-            mark = self._apply_rule(doc, rule)
-            if mark is not None:
-                marks[(rule.entity, rule.value)] = mark
+        for fallback in (False, True):
+            if fallback and any(entity == "item" for entity, _ in marks):
+                break
+            for rule in self.rules:
+                if rule.fallback != fallback or (rule.entity, rule.value) in marks:
+                    continue
+                mark = self._apply_rule(doc, rule)
+                if mark is not None:
+                    marks[(rule.entity, rule.value)] = mark
         return sorted(marks.values(), key=lambda m: (m.start, m.end))
 
     def items(self, text: str) -> list[str]:

@@ -1,0 +1,122 @@
+"""Parse latency: p50/p95 of the NLU over N messages, in-process and (optionally) over HTTP.
+
+    RASA_TELEMETRY_ENABLED=false .venv/bot/bin/python bench/parse_bench.py [-n 200] [--model PATH]
+        [--http http://127.0.0.1:5005] [--token TOKEN]
+
+In-process: the trained model is loaded with ``Agent.load`` and each message goes through
+``processor.parse_message`` (the code behind ``POST /model/parse``). With ``--http`` the same messages
+are sent to a running ``rasa run --enable-api`` server's ``POST /model/parse``. The messages are a
+fixed mix of short fragments, questions and long stories written for this benchmark (not the dev set).
+The target of the issue is parse p95 ≤ 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+MESSAGES = [
+    "你好",
+    "销户口",
+    "抚恤金咋领",
+    "我爸昨天走了不晓得要办啥子",
+    "户口要销，养老金也要停，医保卡里的钱咋个取",
+    "明天贵阳下雨不",
+    "房子过户找哪个",
+    "我妈在县医院走的，已经火化了。她是企业退休的，每个月领退休金，银行卡里还有几千块钱，"
+    "公积金好像也有一点，我们几姊妹都在外地打工，想一次性把这些事情办完，需要准备些什么？",
+    "身份证号520102195203154418",
+    "查进度 SH20261129-48273-5",
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def report(label: str, times_ms: list[float]) -> None:
+    print(
+        f"{label:12} n={len(times_ms):4d}  p50={statistics.median(times_ms):6.1f} ms  "
+        f"p95={percentile(times_ms, 0.95):6.1f} ms  max={max(times_ms):6.1f} ms"
+    )
+
+
+def bench_in_process(model: Path, n: int) -> list[float]:
+    sys.path.insert(0, str(ROOT))
+    os.chdir(ROOT)
+    from rasa.core.agent import Agent
+    from rasa.core.channels.channel import UserMessage
+
+    agent = Agent.load(str(model))
+
+    async def run() -> list[float]:
+        for text in MESSAGES:  # warm-up: first calls build caches
+            await agent.processor.parse_message(UserMessage(text))
+        out = []
+        for i in range(n):
+            t0 = time.perf_counter()
+            await agent.processor.parse_message(UserMessage(MESSAGES[i % len(MESSAGES)]))
+            out.append((time.perf_counter() - t0) * 1000)
+        return out
+
+    return asyncio.run(run())
+
+
+def bench_http(url: str, token: str | None, n: int) -> list[float]:
+    import httpx
+
+    params = {"token": token} if token else {}
+    out = []
+    with httpx.Client(base_url=url, timeout=10) as client:
+        for text in MESSAGES:
+            client.post("/model/parse", json={"text": text}, params=params).raise_for_status()
+        for i in range(n):
+            t0 = time.perf_counter()
+            client.post(
+                "/model/parse", json={"text": MESSAGES[i % len(MESSAGES)]}, params=params
+            ).raise_for_status()
+            out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("-n", type=int, default=200, help="messages to time (default 200)")
+    parser.add_argument("--model", help="model archive (default: newest in models/)")
+    parser.add_argument("--http", help="base URL of a running `rasa run --enable-api` (optional)")
+    parser.add_argument("--token", help="the server's --auth-token, if any")
+    parser.add_argument("--no-in-process", action="store_true", help="only the HTTP measurement")
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+
+    command = f"RASA_TELEMETRY_ENABLED=false {sys.executable} bench/parse_bench.py -n {args.n}"
+    if not args.no_in_process:
+        archives = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+        model = Path(args.model).resolve() if args.model else (archives[-1] if archives else None)
+        if model is None:
+            sys.exit("no model in models/: train first (see docs/nlu.md)")
+        report("in-process", bench_in_process(model, args.n))
+        command += f" --model {model}"
+    if args.http:
+        report("HTTP", bench_http(args.http, args.token, args.n))
+        command += f" --http {args.http}" + (" --token <token>" if args.token else "")
+    print(f"cpu cores: {os.cpu_count()}   reproduce: {command}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,190 @@
+"""The catalog item marker and the text normaliser (assistant/components), on phrases written for these
+tests: none of them is in the dev set (../shared/eval/dev_questions.jsonl, a check below keeps it so).
+
+Needs assistant/generated/catalog.json (``make generate``); runs with the bot interpreter.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOG = ROOT / "assistant" / "generated" / "catalog.json"
+DEV = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
+
+pytestmark = pytest.mark.skipif(not CATALOG.exists(), reason="run `make generate` first")
+
+
+@pytest.fixture(scope="module")
+def marker():
+    from assistant.components.item_marker import ItemMarker
+
+    return ItemMarker.from_files(CATALOG)
+
+
+SINGLE = [
+    ("销户口", "hukou_cancel"),
+    ("户口咋个销", "hukou_cancel"),
+    ("我屋头老人的户籍要不要注销", "hukou_cancel"),
+    ("抚恤金咋领", "survivor_benefits"),
+    ("丧葬费找哪个要", "survivor_benefits"),
+    ("我爸的退休金咋个还在打，要不要停", "social_insurance_suspend"),
+    ("多领的养老金会不会追回", "social_insurance_suspend"),
+    ("养老保险交了十几年，人没了能退不", "pension_account_refund"),
+    ("医保卡里头还有两千多块钱咋个取", "medical_account_withdraw"),
+    ("新农合要去注销吗", "medical_insurance_cancel"),
+    ("老汉儿的驾驶证交到哪里", "driving_license_cancel"),
+    ("不晓得老人留没留遗嘱", "will_notary_check"),
+    ("查一下她名下的股权", "equity_query"),
+    ("公积金里的钱咋个拿出来", "housing_fund_withdraw"),
+    ("存折上的钱不多，咋个取出来", "small_deposit_withdraw"),
+    ("高龄补贴是不是要停", "welfare_stop"),
+    ("火化费能不能减免", "funeral_subsidy"),
+    ("殡仪馆的火化证明丢了", "cremation_cert"),
+    ("在家里头老了的，死亡证明咋个开", "death_cert_normal"),
+    ("工地上出事走的，死亡证明哪个开", "death_cert_abnormal"),
+]
+
+
+@pytest.mark.parametrize(("text", "key"), SINGLE)
+def test_single_item(marker, text, key):
+    assert marker.items(text) == [key]
+
+
+SEVERAL = [
+    ("户口要销，退休金也要停", ["hukou_cancel", "social_insurance_suspend"]),
+    (
+        "公积金、医保卡里的钱、还有存折都要弄",
+        ["housing_fund_withdraw", "medical_account_withdraw", "small_deposit_withdraw"],
+    ),
+    ("驾照和户口一起销了", ["driving_license_cancel", "hukou_cancel"]),
+    ("丧葬费领了以后，低保还要去停不", ["survivor_benefits", "welfare_stop"]),
+]
+
+
+@pytest.mark.parametrize(("text", "keys"), SEVERAL)
+def test_several_items_in_order_of_appearance(marker, text, keys):
+    assert marker.items(text) == keys
+
+
+OUT_OF_SCOPE = [
+    "明天贵阳下不下雨",
+    "护照过期了咋个换",
+    "我想交灵活就业的社保",
+    "生娃娃的准生证去哪办",
+    "考驾照要好多钱",
+    "给我讲个笑话嘛",
+    "我想申请低保",
+    "身份证丢了补办",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", OUT_OF_SCOPE)
+def test_out_of_scope_has_no_item(marker, text):
+    assert marker.items(text) == []
+
+
+TRADITIONAL = [
+    ("戶口要註銷", "hukou_cancel"),
+    ("撫恤金咋個領", "survivor_benefits"),
+    ("醫保卡裡的錢咋個取", "medical_account_withdraw"),
+    ("養老金要停發", "social_insurance_suspend"),
+]
+
+
+@pytest.mark.parametrize(("text", "key"), TRADITIONAL)
+def test_traditional_characters(marker, text, key):
+    assert marker.items(text) == [key]
+
+
+def test_referral_topics_are_topics_not_items(marker):
+    marks = marker.find("房子过户和换户主去哪里办")
+    assert [(m.entity, m.value) for m in marks] == [
+        ("topic", "real_estate_inheritance"),
+        ("topic", "householder_change"),
+    ]
+    # a large deposit is a referral to 继承权公证, not the small-deposit item
+    assert marker.items("存款太多取不出来咋办") == []
+
+
+def test_marks_point_at_the_text(marker):
+    text = "请问一下，我妈的公积金咋个取"
+    (mark,) = marker.find(text)
+    assert text[mark.start : mark.end] == mark.text
+    assert "公积金" in mark.text
+
+
+def test_these_phrases_are_not_in_the_dev_set():
+    if not DEV.exists():
+        pytest.skip("dev set not present")
+    dev = {json.loads(line)["text"] for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()}
+    ours = [t for t, _ in SINGLE + TRADITIONAL] + [t for t, _ in SEVERAL] + OUT_OF_SCOPE
+    assert not dev.intersection(ours)
+
+
+def test_normaliser_keeps_offsets():
+    from assistant.components.text_normalizer import to_simplified
+
+    assert to_simplified("戶口簿上隻有爺爺") == "户口簿上只有爷爷"
+    assert to_simplified("销户口") == "销户口"
+    assert to_simplified("") == ""
+
+
+def test_component_merges_dedups_orders_and_drops(tmp_path):
+    from rasa.shared.nlu.training_data.message import Message
+
+    from assistant.components.item_marker import CatalogItemMarker
+
+    component = CatalogItemMarker({**CatalogItemMarker.get_default_config(), "catalog_path": str(CATALOG)})
+    text = "医保要注销，户口也要销"
+    message = Message(
+        data={
+            "text": text,
+            "intent": {"name": "ask_howto", "confidence": 0.9},
+            "entities": [
+                # DIET found the hukou item too (duplicate), a garbage value and a phone
+                {
+                    "entity": "item",
+                    "start": 6,
+                    "end": 8,
+                    "value": "hukou_cancel",
+                    "extractor": "DIETClassifier",
+                },
+                {"entity": "item", "start": 0, "end": 2, "value": "医保啥子", "extractor": "DIETClassifier"},
+                {"entity": "phone", "start": 0, "end": 1, "value": "x", "extractor": "RegexEntityExtractor"},
+            ],
+        }
+    )
+    component.process([message])
+    entities = message.get("entities")
+    items = [e["value"] for e in entities if e["entity"] == "item"]
+    assert items == ["medical_insurance_cancel", "hukou_cancel"]
+    assert [e["start"] for e in entities] == sorted(e["start"] for e in entities)
+    assert any(e["entity"] == "phone" for e in entities)
+
+    # out of scope with a confident intent: weak (cue) items are dropped, exact phrasings stay
+    oos = Message(data={"text": "户口咋个销", "intent": {"name": "out_of_scope", "confidence": 0.95}})
+    component.process([oos])
+    assert [e for e in oos.get("entities") if e["entity"] == "item"] == []
+    exact = Message(data={"text": "销户口", "intent": {"name": "out_of_scope", "confidence": 0.95}})
+    component.process([exact])
+    assert [e["value"] for e in exact.get("entities") if e["entity"] == "item"] == ["hukou_cancel"]
+
+
+def test_circumstance_rules_apply_only_when_nothing_is_named(marker):
+    # a retired person's death, no item named: stop the pension and the survivor benefits
+    assert marker.items("我妈是退休教师，上周过世了，要跑哪些地方") == [
+        "social_insurance_suspend",
+        "survivor_benefits",
+    ]
+    # the same circumstances with an item named: only that item
+    assert marker.items("我妈是退休教师，上周过世了，公积金咋个取") == ["housing_fund_withdraw"]
+
+
+def test_bare_xiaohu_means_hukou_unless_something_else_is_named(marker):
+    assert marker.items("人走了，要去派出所销户不") == ["hukou_cancel"]
+    assert marker.items("公积金销户要带啥子") == ["housing_fund_withdraw"]

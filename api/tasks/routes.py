@@ -85,7 +85,7 @@ def list_tasks(
         Query(description="只看某个状态"),
     ] = None,
     open_only: Annotated[bool, Query(description="只看未办结的")] = False,
-    overdue: Annotated[bool | None, Query(description="只看超期（true）或未超期（false）")] = None,
+    overdue: Annotated[bool | None, Query(description="true 只看未办结且已超期的；false 只看其余的")] = None,
     item: Annotated[str | None, Query(max_length=64, description="只看某个事项")] = None,
     case_no: Annotated[str | None, Query(max_length=40, description="只看某个案件")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -108,7 +108,7 @@ def list_tasks(
         q = q.join(Case).where(Case.case_no == (normalize_case_no(case_no) or "-"))
     if overdue is not None:
         today = clock.today()
-        late = (Task.status.not_in(TERMINAL)) & (Task.due_date < today)
+        late = Task.status.not_in(TERMINAL) & Task.due_date.is_not(None) & (Task.due_date < today)
         q = q.where(late if overdue else ~late)
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
     rows = session.scalars(

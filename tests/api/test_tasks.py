@@ -212,6 +212,12 @@ def test_due_date_in_working_days_and_overdue_flag(api, creds, catalog):
         headers=creds.dept("health"),
     )
     assert [x["id"] for x in r.json()["tasks"]] == [t["id"]]
+    r = api.get(
+        "/api/v1/departments/public_security/tasks",
+        params={"overdue": False, "case_no": case["case_no"]},
+        headers=creds.dept("public_security"),
+    )
+    assert [x["status"] for x in r.json()["tasks"]] == ["waiting"]  # no due date yet: not overdue
     assert progress(api, creds, case)["tasks"][0]["overdue"] is True
 
 

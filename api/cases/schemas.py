@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from api.identity import IdNumberError, normalize_id_number, parse_id_number, valid_phone
 
@@ -14,8 +14,30 @@ Relationship = Literal[
 ]
 
 
+def _reject_nul(value: Any) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("内容里有无法保存的控制字符（\\u0000），请删除后再提交")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _reject_nul(k)
+            _reject_nul(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _reject_nul(v)
+
+
 class StrictIn(BaseModel):
+    """Inputs: unknown fields refused (no mass assignment), text without NUL characters (which
+    PostgreSQL cannot store)."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        _reject_nul(data)
+        return data
 
 
 def _id_number(value: str) -> str:

@@ -6,8 +6,10 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.cases.schemas import StrictIn
 
-class RatingIn(BaseModel):
+
+class RatingIn(StrictIn):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     item: str = Field(min_length=1, max_length=64, description="要评价的事项键（须已办结）")

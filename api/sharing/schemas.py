@@ -7,10 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api.cases.schemas import Relationship, _id_number
+from api.cases.schemas import Relationship, StrictIn, _id_number
 
 
-class DeathRecordIn(BaseModel):
+class DeathRecordIn(StrictIn):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     kind: Literal["death", "cremation"] = Field(description="death 死亡记录；cremation 火化记录")
@@ -37,7 +37,7 @@ class DeathRecordOut(BaseModel):
     cases_updated: list[str] = Field(description="因此更新的在办案件号")
 
 
-class RelationshipIn(BaseModel):
+class RelationshipIn(StrictIn):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     deceased_id_number: str = Field(min_length=1, max_length=32)

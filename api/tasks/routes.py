@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.cases import clock
 from api.cases.models import TERMINAL, Case, Task
-from api.cases.schemas import TaskOut
+from api.cases.schemas import StrictIn, TaskOut
 from api.cases.service import task_out
 from api.catalog.loader import get_catalog
 from api.db import get_session
@@ -101,6 +101,8 @@ def list_tasks(
     if open_only:
         q = q.where(Task.status.not_in(TERMINAL))
     if item:
+        if item not in get_catalog().items:
+            raise ApiError(422, "unknown_item", "不认识这个事项，请用 GET /api/v1/items 查看事项键。")
         q = q.where(Task.item_key == item)
     if case_no:
         from api.cases.numbers import normalize_case_no
@@ -196,7 +198,7 @@ def transition_task(
     return get_task(task_id, session, principal)
 
 
-class SupplementIn(BaseModel):
+class SupplementIn(StrictIn):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     note: str = Field(

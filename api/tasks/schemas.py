@@ -7,8 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.cases.schemas import StrictIn
 
-class TransitionIn(BaseModel):
+
+class TransitionIn(StrictIn):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     action: Literal["accept", "complete", "request_supplement", "resubmit", "reject"]

@@ -307,3 +307,16 @@ def test_family_resubmits_online_after_a_supplement_request(api, creds):
     assert events == ["task.released", "task.resubmit"]  # the department hears about it
     t = dept_task(api, creds, case["case_no"], "death_cert_normal", "health")
     act(api, creds, "health", t, "accept")
+
+
+def test_text_with_nul_characters_is_refused_not_a_crash(api, creds):
+    body = case_body()
+    body["deceased"]["name"] = "张\x00三"
+    r = api.post("/api/v1/cases", json=body)
+    assert r.status_code == 422 and "控制字符" in r.json()["message"]
+    case = new_case(api)
+    t = dept_task(api, creds, case["case_no"], "death_cert_normal", "health")
+    act(api, creds, "health", t, "request_supplement", expect=422, note="a\x00b")
+    act(api, creds, "health", t, "accept", expect=422, result={"k\x00": "v"})
+    r = api.get("/api/v1/departments/health/tasks", params={"item": "x\x00"}, headers=creds.dept("health"))
+    assert r.status_code == 422

@@ -536,7 +536,7 @@ def create_case(
         if existing is not None:
             raise _duplicate_case(existing, applicant_hash) from None
         raise
-    log.info("case %s created: %d tasks, channel %s", case.case_no, len(case.tasks), channel)
+    log.info("case %s created: %d tasks, channel %s", readable(case.case_no), len(case.tasks), channel)
     return response, False, case.id
 
 

@@ -314,3 +314,31 @@ def test_concurrent_key_reuse_with_different_bodies(app):
     )
     codes = sorted(r.status_code for r in responses)
     assert codes == [201] + [422] * 7, [r.text for r in responses]
+
+
+def test_case_for_access_token(api):
+    from api.cases.service import case_for_access_token
+
+    data = submit(api).json()
+    with db_session() as s:
+        assert case_for_access_token(s, data["case_no"], data["access_token"]).case_no == data["case_no"]
+        assert case_for_access_token(s, data["case_no_readable"], data["access_token"]) is not None
+        assert case_for_access_token(s, None, data["access_token"]).case_no == data["case_no"]
+        assert case_for_access_token(s, data["case_no"], data["access_token"] + "x") is None
+        assert case_for_access_token(s, "SH20260101000000", data["access_token"]) is None
+        assert case_for_access_token(s, data["case_no"], "") is None
+
+
+def test_case_numbers_catch_typos():
+    from api.cases.numbers import new_case_no, normalize_case_no, readable
+
+    n = new_case_no(dt.date(2026, 11, 29))
+    assert normalize_case_no(readable(n).lower()) == n
+    assert normalize_case_no(" ".join(readable(n).split("-"))) == n
+    for i in range(2, len(n)):
+        for d in "0123456789":
+            if d != n[i]:
+                assert normalize_case_no(n[:i] + d + n[i + 1 :]) is None  # any single wrong digit
+    for i in range(2, len(n) - 1):
+        if n[i] != n[i + 1]:
+            assert normalize_case_no(n[:i] + n[i + 1] + n[i] + n[i + 2 :]) is None  # neighbours swapped

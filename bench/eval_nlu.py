@@ -29,6 +29,15 @@ from pathlib import Path
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+
+def quiet_logs() -> None:
+    """Rasa logs every parse at debug level through structlog: keep only warnings."""
+    import structlog
+
+    logging.disable(logging.WARNING)
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DEV = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
 
@@ -102,6 +111,43 @@ def evaluate(rows: list[dict], predictions: list[list[str]]) -> dict:
     }
 
 
+def raw_ranking(result: dict) -> list[tuple[str, float]]:
+    """DIET's intent ranking without the FallbackClassifier's nlu_fallback entry."""
+    ranking = [(r["name"], float(r["confidence"])) for r in result.get("intent_ranking") or []]
+    return [r for r in ranking if r[0] != "nlu_fallback"]
+
+
+def print_confidences(rows: list[dict], results: list[dict]) -> None:
+    labelled = [(r, raw_ranking(res)) for r, res in zip(rows, results, strict=True) if r.get("intent")]
+    if not labelled:
+        print("\nno `intent` field in these rows: nothing to tune on")
+        return
+    correct = sum(1 for r, rk in labelled if rk and rk[0][0] == r["intent"])
+    rate = correct / len(labelled)
+    print(f"\nintent accuracy (DIET, before fallback) {correct}/{len(labelled)} = {rate:.1%}")
+    inside = [rk for r, rk in labelled if r["intent"] != "out_of_scope" and rk]
+    outside = [rk for r, rk in labelled if r["intent"] == "out_of_scope" and rk]
+
+    def top(rk):
+        return rk[0][1]
+
+    def gap(rk):
+        return rk[0][1] - (rk[1][1] if len(rk) > 1 else 0.0)
+
+    print("in-scope top confidences: " + " ".join(f"{top(rk):.2f}" for rk in sorted(inside, key=top)))
+    print("in-scope top-2 gaps:      " + " ".join(f"{gap(rk):.2f}" for rk in sorted(inside, key=gap)))
+    print("out-of-scope (top intent, confidence): " + ", ".join(f"{r[0][0]} {top(r):.2f}" for r in outside))
+    print(f"{'threshold':>9} {'ambiguity':>9} {'in-scope falling back':>22} {'out-of-scope rejected':>22}")
+    for threshold in (0.3, 0.4, 0.45, 0.5, 0.6, 0.7):
+        for ambiguity in (0.0, 0.05, 0.1):
+            falls = sum(1 for rk in inside if top(rk) < threshold or gap(rk) < ambiguity)
+            caught = sum(
+                1 for r in outside if r[0][0] == "out_of_scope" or top(r) < threshold or gap(r) < ambiguity
+            )
+            n_in, n_out = len(inside), len(outside)
+            print(f"{threshold:9.2f} {ambiguity:9.2f} {falls:>14}/{n_in:<7} {caught:>14}/{n_out:<7}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -110,12 +156,18 @@ def main() -> None:
     parser.add_argument("--model", help="model archive (default: newest in models/)")
     parser.add_argument("--verbose", action="store_true", help="print every miss")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON as well")
+    parser.add_argument(
+        "--confidences",
+        action="store_true",
+        help="intent accuracy and the raw DIET confidences (rows with an `intent` field), for tuning the "
+        "FallbackClassifier thresholds",
+    )
     args = parser.parse_args()
 
     dev = Path(args.dev).resolve()
     rows = [json.loads(line) for line in dev.read_text(encoding="utf-8").splitlines() if line.strip()]
     model = Path(args.model).resolve() if args.model else latest_model(ROOT / "models")
-    logging.disable(logging.WARNING)
+    quiet_logs()
     parse = load_parser(model)
 
     async def run() -> tuple[list[dict], float]:
@@ -149,6 +201,8 @@ def main() -> None:
                     f"- {r['text'][:80]}\n    {r['items']} → {p}   "
                     f"{intent.get('name')} {intent.get('confidence', 0):.2f}"
                 )
+    if args.confidences:
+        print_confidences(rows, results)
     if args.json:
         print(json.dumps({k: v for k, v in figures.items() if k != "per_item"}, ensure_ascii=False))
     print(

@@ -24,6 +24,15 @@ from pathlib import Path
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+
+def quiet_logs() -> None:
+    """Rasa logs every parse at debug level through structlog: keep only warnings."""
+    import structlog
+
+    logging.disable(logging.WARNING)
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+
+
 ROOT = Path(__file__).resolve().parents[1]
 
 MESSAGES = [
@@ -102,7 +111,7 @@ def main() -> None:
     parser.add_argument("--token", help="the server's --auth-token, if any")
     parser.add_argument("--no-in-process", action="store_true", help="only the HTTP measurement")
     args = parser.parse_args()
-    logging.disable(logging.WARNING)
+    quiet_logs()
 
     command = f"RASA_TELEMETRY_ENABLED=false {sys.executable} bench/parse_bench.py -n {args.n}"
     if not args.no_in_process:

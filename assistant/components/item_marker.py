@@ -278,7 +278,20 @@ class CatalogItemMarker(GraphComponent):
     def _annotate(self, message: Message) -> None:
         text = message.get(TEXT) or ""
         entities = list(message.get(ENTITIES) or [])
+        min_diet = float(self.config["min_diet_confidence"])
+        entities = [
+            e
+            for e in entities
+            if e.get("extractor") != "DIETClassifier" or float(e.get("confidence_entity") or 0.0) >= min_diet
+        ]
         kept = [e for e in entities if e.get("entity") not in ("item", "topic")]
+        # the same value found by the regexes and by DIET over the same span: keep one
+        seen: set[tuple[Any, Any, Any]] = set()
+        kept = [
+            e
+            for e in kept
+            if (k := (e.get("entity"), e.get("start"), e.get("end"))) not in seen and not seen.add(k)
+        ]
         best: dict[tuple[str, str], dict[str, Any]] = {}
 
         def offer(entity: dict[str, Any]) -> None:

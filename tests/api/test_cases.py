@@ -342,3 +342,15 @@ def test_case_numbers_catch_typos():
     for i in range(2, len(n) - 1):
         if n[i] != n[i + 1]:
             assert normalize_case_no(n[:i] + n[i + 1] + n[i] + n[i + 2 :]) is None  # neighbours swapped
+
+
+def test_lookups_by_case_number_are_rate_limited_but_not_for_staff(api, creds):
+    data = submit(api).json()
+    url = f"/api/v1/cases/{data['case_no']}"
+    for _ in range(35):
+        assert api.get(url, headers=creds.staff("hotline_staff")).status_code == 200
+    codes = [api.get(url, headers=creds.applicant("guess-" + "x" * 30)).status_code for _ in range(35)]
+    assert codes[0] == 401 and codes[-1] == 429
+    r = api.get(url, headers=creds.applicant(data["access_token"]))
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
+    assert "秒后再试" in r.json()["message"]

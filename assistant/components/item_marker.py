@@ -254,6 +254,8 @@ class CatalogItemMarker(GraphComponent):
             "drop_intents": ["out_of_scope", "ask_referral"],
             "drop_below": 0.9,
             "drop_min_intent_confidence": 0.5,
+            # DIET guesses below this are dropped for every entity type (digits taken for an ID...)
+            "min_diet_confidence": 0.6,
         }
 
     def __init__(self, config: dict[str, Any]) -> None:

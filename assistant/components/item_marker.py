@@ -321,9 +321,14 @@ class CatalogItemMarker(GraphComponent):
             )
 
         intent = message.get(INTENT) or {}
-        weak_intent = intent.get("name") in self.config["drop_intents"] and (
-            intent.get("confidence") or 0.0
-        ) >= float(self.config["drop_min_intent_confidence"])
+        name = intent.get("name")
+        # a referral intent only counts when a referral topic was actually marked
+        has_topic = any(entity == "topic" for entity, _ in best)
+        weak_intent = (
+            name in self.config["drop_intents"]
+            and (name != "ask_referral" or has_topic)
+            and (intent.get("confidence") or 0.0) >= float(self.config["drop_min_intent_confidence"])
+        )
         merged = []
         for e in best.values():
             confidence = e.get("confidence_entity")

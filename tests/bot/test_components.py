@@ -188,3 +188,33 @@ def test_circumstance_rules_apply_only_when_nothing_is_named(marker):
 def test_bare_xiaohu_means_hukou_unless_something_else_is_named(marker):
     assert marker.items("人走了，要去派出所销户不") == ["hukou_cancel"]
     assert marker.items("公积金销户要带啥子") == ["housing_fund_withdraw"]
+
+
+def test_component_drops_weak_diet_guesses_and_keeps_items_without_a_topic():
+    from rasa.shared.nlu.training_data.message import Message
+
+    from assistant.components.item_marker import CatalogItemMarker
+
+    component = CatalogItemMarker({**CatalogItemMarker.get_default_config(), "catalog_path": str(CATALOG)})
+    text = "公积金账户里还有三万多，家属能提吗"
+    message = Message(
+        data={
+            "text": text,
+            # DIET took the question for a referral, and a digit for an ID number
+            "intent": {"name": "ask_referral", "confidence": 0.61},
+            "entities": [
+                {
+                    "entity": "id_number",
+                    "start": 9,
+                    "end": 10,
+                    "value": "三",
+                    "extractor": "DIETClassifier",
+                    "confidence_entity": 0.22,
+                },
+            ],
+        }
+    )
+    component.process([message])
+    entities = message.get("entities")
+    assert [e["entity"] for e in entities] == ["item"]  # no topic marked: the item stays
+    assert entities[0]["value"] == "housing_fund_withdraw"

@@ -37,6 +37,17 @@ class ActionDefaultAskAffirmation(Action):
         return "action_default_ask_affirmation"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        if tracker.get_slot("api_failed"):
+            # after "the system is down", an unclear message is most likely "再试一次"
+            say(
+                dispatcher,
+                "不好意思，我想确认一下：您是想再试一次吗？",
+                buttons=[
+                    {"title": "是的，再试一次", "payload": "/affirm"},
+                    {"title": "不是", "payload": "/out_of_scope"},
+                ],
+            )
+            return []
         ranking = tracker.latest_message.get("intent_ranking") or []
         candidates = [r["name"] for r in ranking if r.get("name") in INTENT_WORDS]
         intent = candidates[0] if candidates else None

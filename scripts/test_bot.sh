@@ -51,11 +51,19 @@ echo "== rasa test core (stories, --fail-on-prediction-errors)"
   || { grep -B3 -A3 "predicted:" "$OUT/core.log" | head -60; fail "conversation test failed ($OUT/core/failed_test_stories.yml)"; }
 grep -E "Correct: " "$OUT/core.log" | head -2 | sed 's/^.*INFO *//'
 
-echo "== rasa test core --e2e (the same stories through NLU)"
+echo "== rasa test core --e2e (the same stories through NLU: intents and gold entities)"
+# Every NLU mismatch is listed; the run fails on any of them unless BOT_E2E_STRICT=0 (report only).
 "$BOT_BIN/rasa" test core --e2e --model models/assistant.tar.gz --stories tests/bot/test_stories.yml \
-  --fail-on-prediction-errors --out "$OUT/e2e" >"$OUT/e2e.log" 2>&1 \
-  || { grep -B3 -A3 "predicted:" "$OUT/e2e.log" | head -60; fail "end-to-end test failed ($OUT/e2e/failed_test_stories.yml)"; }
+  --out "$OUT/e2e" >"$OUT/e2e.log" 2>&1 || { tail -30 "$OUT/e2e.log"; fail "end-to-end test did not run"; }
 grep -E "Correct: " "$OUT/e2e.log" | head -2 | sed 's/^.*INFO *//'
+mismatches=$(grep -h "# predicted:" "$OUT/e2e/failed_test_stories.yml" 2>/dev/null | sed 's/^ *- //' | sort | uniq -c || true)
+if [ -n "$mismatches" ]; then
+  echo "$mismatches"
+  if [ "${BOT_E2E_STRICT:-1}" != "0" ]; then
+    fail "end-to-end: the NLU model disagrees with the test stories above ($OUT/e2e/failed_test_stories.yml)"
+  fi
+  echo "(BOT_E2E_STRICT=0: reported, not failed)"
+fi
 
 echo "== pytest tests/bot (actions against a real case API)"
 "$BOT_BIN/python" -m pytest tests/bot -q -p no:cacheprovider

@@ -465,3 +465,13 @@ async def test_two_stage_fallback_confirms_in_chinese():
     assert "您是想问怎么办理吗" in message["text"]
     assert [b["title"] for b in message["buttons"]] == ["是的", "不是"]
     assert message["buttons"][0]["payload"] == '/ask_howto{"item": ["hukou_cancel"]}'
+
+
+@pytest.mark.asyncio
+async def test_fallback_after_the_api_was_down_offers_the_retry():
+    from actions.conversation import ActionDefaultAskAffirmation
+
+    dispatcher, _ = await run(
+        ActionDefaultAskAffirmation(), [SlotSet("api_failed", "submit"), user("再试一下嘛", "nlu_fallback")]
+    )
+    assert dispatcher.messages[0]["buttons"][0] == {"title": "是的，再试一次", "payload": "/affirm"}

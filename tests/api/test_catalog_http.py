@@ -152,3 +152,9 @@ def test_survivor_pension_months_by_the_rule(client, years, retired, drawn, mont
 def test_openapi_document(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/v1/items", "/api/v1/items/{key}", "/api/v1/checklist", "/healthz"} <= paths.keys()
+
+
+def test_landing_page_lists_items_by_colloquial_name(client, catalog):
+    page = client.get("/").text
+    for item in catalog.items.values():
+        assert item.colloquial_name in page

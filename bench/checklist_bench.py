@@ -105,7 +105,9 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(10)
-    print(f"reproduce: {Path(sys.executable).relative_to(ROOT) if ROOT in Path(sys.executable).parents else sys.executable} bench/checklist_bench.py --seconds {args.seconds} --rounds {args.rounds}")
+    python = Path(sys.executable)
+    shown = python.relative_to(ROOT) if ROOT in python.parents else python
+    print(f"reproduce: {shown} bench/checklist_bench.py --seconds {args.seconds} --rounds {args.rounds}")
 
 
 if __name__ == "__main__":

@@ -36,17 +36,6 @@ from api.security.crypto import decrypt, encrypt, lookup_hash
 log = logging.getLogger("api.cases")
 
 SHARED_FIELDS = ("death_record_shared", "cremation_record_shared", "relationship_verified")
-RELATIONSHIP_TEXT = {
-    "spouse": "配偶",
-    "child": "子女",
-    "parent": "父母",
-    "sibling": "兄弟姐妹",
-    "grandparent": "祖父母/外祖父母",
-    "grandchild": "孙子女/外孙子女",
-    "other_heir": "其他继承人",
-    "beneficiary": "遗嘱受益人",
-    "agent": "受委托的代理人",
-}
 
 
 # ------------------------------------------------------------------ helpers
@@ -336,7 +325,7 @@ def case_out(session: Session, case: Case) -> dict[str, Any]:
             "name": case.applicant_name_masked,
             "phone": case.applicant_phone_masked,
             "relationship": case.relationship,
-            "relationship_text": RELATIONSHIP_TEXT.get(case.relationship, case.relationship),
+            "relationship_text": get_catalog().value_label("relationship", case.relationship),
         },
         "payee_account": case.payee_account_masked,
         "shared_data": shared,

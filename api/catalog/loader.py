@@ -52,6 +52,12 @@ class Catalog:
         f = self.situation_fields[field_key]
         return [True, False] if f.type == "bool" else [v.value for v in f.values]
 
+    def value_label(self, field_key: str, value: Any) -> str:
+        """The words a family reads for a situation value (子女 for child); the value itself if unknown."""
+        f = self.situation_fields.get(field_key)
+        labels = {v.value: v.label for v in (f.values if f else [])}
+        return labels.get(value, str(value))
+
     def region_chain(self, code: str | None) -> list[s.Region]:
         """county → city → province, the most specific first."""
         chain: list[s.Region] = []

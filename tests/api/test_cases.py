@@ -8,6 +8,7 @@ import re
 
 from sqlalchemy import func, select
 
+from api.catalog.loader import get_catalog
 from tests.api.conftest import case_body, db_session, make_id_number
 
 
@@ -81,6 +82,9 @@ def test_progress_for_the_applicant_is_masked(api, creds):
     got = r.json()
     assert got["deceased"]["id_number"].endswith(body["deceased"]["id_number"][-4:])
     assert "*" in got["applicant"]["phone"]
+    relationship = body["applicant"]["relationship"]
+    assert got["applicant"]["relationship_text"] == get_catalog().value_label("relationship", relationship)
+    assert got["applicant"]["relationship_text"] != relationship
     assert got["notifications"] and "*" in got["notifications"][0]["recipient"]
     for t in got["tasks"]:
         assert {

@@ -4,34 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from actions.catalog_data import generated_catalog
+
 HOTLINE = "12345"
 API_DOWN = (
     "非常抱歉，办理系统暂时连不上，这不是您的问题。您刚才说的信息我都记着，不用重新说。"
     f"可以过一会儿跟我说“再试一次”，也可以拨打 {HOTLINE} 政务服务便民热线，请工作人员帮您办。"
 )
 
-# Items that pay money out need the family's bank account. The case API refuses a payout case without
-# one; GET /items/{key} may carry `payout` — when it does, that flag wins over this list.
-PAYOUT_ITEMS = frozenset(
-    {
-        "pension_account_refund",
-        "survivor_benefits",
-        "medical_account_withdraw",
-        "housing_fund_withdraw",
-        "small_deposit_withdraw",
-    }
-)
-
+# Derived from the catalog export (knowledge/ is the one source): items that pay money out need the
+# family's bank account, and the relationship values are read back in the catalog's own words.
+PAYOUT_ITEMS = frozenset(i["key"] for i in generated_catalog()["items"] if i.get("payout"))
 RELATIONSHIP_LABELS = {
-    "spouse": "配偶（老伴）",
-    "child": "子女",
-    "parent": "父母",
-    "sibling": "兄弟姐妹",
-    "grandparent": "祖父母、外祖父母",
-    "grandchild": "孙子女、外孙子女",
-    "other_heir": "其他继承人",
-    "beneficiary": "遗嘱受益人",
-    "agent": "受委托代办人",
+    v["value"]: v["label"]
+    for f in generated_catalog()["situation"]
+    if f["key"] == "relationship"
+    for v in f["values"]
 }
 
 STATUS_WORDS = {

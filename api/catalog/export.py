@@ -51,6 +51,7 @@ def catalog_json(catalog: Catalog) -> dict:
                 "department_name": catalog.departments[i.department].name,
                 "time_limit_days": i.time_limit_days,
                 "extended": i.extended,
+                "payout": i.payout,
             }
             for i in catalog.items.values()
         ],

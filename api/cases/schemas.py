@@ -150,13 +150,14 @@ class CaseCreate(StrictIn):
         return value
 
 
-class TaskOut(BaseModel):
+class TaskState(BaseModel):
+    """What the family and the department both see of a task."""
+
     id: int
     item: str
     name: str
     colloquial_name: str
     department: str
-    department_name: str
     status: str
     status_text: str
     waits_for: list[str]
@@ -166,6 +167,10 @@ class TaskOut(BaseModel):
     result: dict[str, Any] | None
     note: str | None = None
     updated_at: dt.datetime
+
+
+class TaskOut(TaskState):
+    department_name: str
 
 
 class CaseCreated(BaseModel):

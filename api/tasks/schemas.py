@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.cases.schemas import StrictIn
+from api.cases.schemas import StrictIn, TaskState
 
 
 class TransitionIn(StrictIn):
@@ -34,21 +34,8 @@ class TaskEventOut(BaseModel):
     at: dt.datetime
 
 
-class DepartmentTask(BaseModel):
-    id: int
+class DepartmentTask(TaskState):
     case_no: str
-    item: str
-    name: str
-    colloquial_name: str
-    department: str
-    status: str
-    status_text: str
-    waits_for: list[str]
-    due_date: dt.date | None
-    overdue: bool
-    version: int
-    result: dict[str, Any] | None
-    note: str | None
     staff_id: str | None
     deceased_name: str
     deceased_id_number: str
@@ -57,7 +44,6 @@ class DepartmentTask(BaseModel):
     applicant_phone: str
     relationship: str
     released_at: dt.datetime | None
-    updated_at: dt.datetime
 
 
 class DepartmentTaskDetail(DepartmentTask):

@@ -9,6 +9,7 @@ unreachable → the PostgreSQL tests are skipped with a notice, or FAIL when CI=
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import json
@@ -76,7 +77,7 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-def _pg_admin_url() -> tuple[str | None, str]:
+def pg_admin_url() -> tuple[str | None, str]:
     import psycopg
 
     candidates = (
@@ -96,9 +97,8 @@ def _pg_admin_url() -> tuple[str | None, str]:
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
-    import psycopg
 
-    admin, why = _pg_admin_url()
+    admin, why = pg_admin_url()
     if admin is None:
         where = os.environ.get("TEST_PG_URL") or PG_HOST
         msg = f"PostgreSQL was unreachable at {where} ({why}); PostgreSQL tests not run"
@@ -106,18 +106,28 @@ def pg_url() -> Iterator[str]:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(msg + " — CI=true requires PostgreSQL", pytrace=False)
         pytest.skip(msg)
-    name = f"case_api_test_{uuid.uuid4().hex[:12]}"
+    with temporary_pg_database(admin, "case_api_test") as url:
+        migrate(url)
+        try:
+            yield url
+        finally:
+            from api import db
+
+            if db.get_engine.cache_info().currsize:
+                db.get_engine().dispose()
+
+
+@contextlib.contextmanager
+def temporary_pg_database(admin: str, prefix: str) -> Iterator[str]:
+    """A uniquely named empty database next to the admin one; dropped (connections and all) afterwards."""
+    import psycopg
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    url = admin.rsplit("/", 1)[0] + "/" + name
     try:
-        migrate(url)
-        yield url
+        yield admin.rsplit("/", 1)[0] + "/" + name
     finally:
-        from api import db
-
-        if db.get_engine.cache_info().currsize:
-            db.get_engine().dispose()
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

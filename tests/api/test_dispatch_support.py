@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import socket
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.db import make_engine
 from api.identity import mask_account, mask_id_number, mask_name, mask_phone
+from tests.api.conftest import pg_admin_url, temporary_pg_database
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -44,47 +44,21 @@ def fresh_sqlite(tmp_path: Path) -> tuple[str, Engine, sessionmaker[Session]]:
     return url, engine, sessionmaker(engine, expire_on_commit=False)
 
 
-def pg_admin_url() -> tuple[str | None, str]:
-    import psycopg
-
-    candidates = (
-        [os.environ["TEST_PG_URL"]]
-        if os.environ.get("TEST_PG_URL")
-        else [f"postgresql://{u}@127.0.0.1:5432/postgres" for u in ("postgres", "root")]
-    )
-    why = ""
-    for url in candidates:
-        try:
-            with psycopg.connect(url, connect_timeout=3):
-                return url, ""
-        except Exception as exc:
-            why = type(exc).__name__
-    return None, why
-
-
 @contextlib.contextmanager
 def fresh_postgres() -> Iterator[str]:
     """A uniquely named database with every table; dropped afterwards."""
-    import psycopg
-
     from api.models_registry import metadata
 
     admin, why = pg_admin_url()
     if admin is None:
         raise ConnectionError(why)
-    name = f"dispatch_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = admin.rsplit("/", 1)[0] + "/" + name
-    engine = make_engine(url)
-    try:
-        metadata.create_all(engine)
-        engine.dispose()
+    with temporary_pg_database(admin, "dispatch_test") as url:
+        engine = make_engine(url)
+        try:
+            metadata.create_all(engine)
+        finally:
+            engine.dispose()
         yield url
-    finally:
-        engine.dispose()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def make_case(session: Session, departments: list[tuple[str, str]], case_no: str | None = None) -> Any:

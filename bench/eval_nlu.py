@@ -19,50 +19,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
-import os
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 
-os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from local_model import ROOT, latest_model, load_parser, quiet_logs
 
-
-def quiet_logs() -> None:
-    """Rasa logs every parse at debug level through structlog: keep only warnings."""
-    import structlog
-
-    logging.disable(logging.WARNING)
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
-
-
-ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DEV = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
-
-
-def latest_model(models_dir: Path) -> Path:
-    archives = sorted(models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not archives:
-        sys.exit(f"no model in {models_dir}: train first (see docs/nlu.md)")
-    return archives[-1]
-
-
-def load_parser(model: Path):
-    """An async function text -> parse result dict, from the trained model, in-process."""
-    sys.path.insert(0, str(ROOT))  # custom components: assistant.components.*
-    os.chdir(ROOT)  # the marker reads assistant/generated/catalog.json relative to the root
-    from rasa.core.agent import Agent
-
-    agent = Agent.load(str(model))
-
-    from rasa.core.channels.channel import UserMessage
-
-    async def parse(text: str) -> dict:
-        return await agent.processor.parse_message(UserMessage(text))
-
-    return parse
 
 
 def item_values(result: dict) -> list[str]:

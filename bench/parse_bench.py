@@ -14,26 +14,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-
-def quiet_logs() -> None:
-    """Rasa logs every parse at debug level through structlog: keep only warnings."""
-    import structlog
-
-    logging.disable(logging.WARNING)
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
-
-
-ROOT = Path(__file__).resolve().parents[1]
+from local_model import latest_model, load_parser, quiet_logs
 
 MESSAGES = [
     "你好",
@@ -64,20 +51,15 @@ def report(label: str, times_ms: list[float]) -> None:
 
 
 def bench_in_process(model: Path, n: int) -> list[float]:
-    sys.path.insert(0, str(ROOT))
-    os.chdir(ROOT)
-    from rasa.core.agent import Agent
-    from rasa.core.channels.channel import UserMessage
-
-    agent = Agent.load(str(model))
+    parse = load_parser(model)
 
     async def run() -> list[float]:
         for text in MESSAGES:  # warm-up: first calls build caches
-            await agent.processor.parse_message(UserMessage(text))
+            await parse(text)
         out = []
         for i in range(n):
             t0 = time.perf_counter()
-            await agent.processor.parse_message(UserMessage(MESSAGES[i % len(MESSAGES)]))
+            await parse(MESSAGES[i % len(MESSAGES)])
             out.append((time.perf_counter() - t0) * 1000)
         return out
 
@@ -115,10 +97,7 @@ def main() -> None:
 
     command = f"RASA_TELEMETRY_ENABLED=false {sys.executable} bench/parse_bench.py -n {args.n}"
     if not args.no_in_process:
-        archives = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-        model = Path(args.model).resolve() if args.model else (archives[-1] if archives else None)
-        if model is None:
-            sys.exit("no model in models/: train first (see docs/nlu.md)")
+        model = Path(args.model).resolve() if args.model else latest_model()
         report("in-process", bench_in_process(model, args.n))
         command += f" --model {model}"
     if args.http:

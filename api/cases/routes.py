@@ -13,12 +13,17 @@ from api.cases.schemas import CaseCreate, CaseCreated, CaseOut
 from api.db import get_session
 from api.errors import ApiError
 from api.security.audit import record_access
-from api.security.auth import Principal, get_optional_principal, require_roles, staff_for_token
+from api.security.auth import (
+    CASE_NOT_FOUND,
+    Principal,
+    get_optional_principal,
+    require_roles,
+    staff_for_token,
+)
 from api.security.ratelimit import rate_limit
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 
-NOT_FOUND = "没有找到这个案件，或查询码不对。请核对案件号和查询码；遗失查询码请带身份证到窗口或拨打 12345。"
 ERRORS = {
     401: {"description": "缺少或无效的凭证"},
     403: {"description": "无权办理"},
@@ -105,9 +110,9 @@ def get_case(
     case = service.find_case(session, case_no)
     if principal.role == "applicant" and (case is None or principal.case_no != case.case_no):
         # the same answer whether the case exists or not: a case number alone reveals nothing
-        raise ApiError(404, "case_not_found", NOT_FOUND)
+        raise ApiError(404, "case_not_found", CASE_NOT_FOUND)
     if case is None:
-        raise ApiError(404, "case_not_found", NOT_FOUND)
+        raise ApiError(404, "case_not_found", CASE_NOT_FOUND)
     record_access(session, principal, "read", "case", str(case.id))
     out = CaseOut.model_validate(service.case_out(session, case))
     session.commit()

@@ -10,15 +10,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.cases import clock
-from api.cases.routes import NOT_FOUND
-from api.cases.service import find_case
 from api.db import get_session
 from api.errors import ApiError
 from api.identity import mask_text
 from api.ratings.models import Rating
 from api.ratings.schemas import RatingIn, RatingOut
 from api.security.audit import record_access
-from api.security.auth import Principal, require_roles
+from api.security.auth import Principal, applicant_task, require_roles
 
 router = APIRouter(prefix="/api/v1", tags=["ratings"])
 
@@ -41,18 +39,13 @@ def rate(
     session: Annotated[Session, Depends(get_session)],
     principal: Annotated[Principal, Depends(require_roles("applicant"))],
 ) -> RatingOut:
-    case = find_case(session, case_no)
-    if case is None or principal.case_no != case.case_no:
-        raise ApiError(404, "case_not_found", NOT_FOUND)
-    task = next((t for t in case.tasks if t.item_key == body.item), None)
-    if task is None:
-        raise ApiError(404, "item_not_in_case", "这个案件里没有这件事项，请核对要评价的事项。")
+    task = applicant_task(session, principal, case_no, body.item)
     if task.status != "completed":
         raise ApiError(409, "not_completed", "这件事项还没有办结，办结后再来评价吧。")
     if session.scalar(select(Rating.id).where(Rating.task_id == task.id)) is not None:
         raise ApiError(409, "already_rated", "这件事项您已经评价过了，感谢您的反馈。")
     rating = Rating(
-        case_id=case.id,
+        case_id=task.case_id,
         task_id=task.id,
         item_key=task.item_key,
         department=task.department,

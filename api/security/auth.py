@@ -211,3 +211,16 @@ def ensure_task_department(principal: Principal, task: Task) -> None:
     if principal.role == "applicant" and principal.case_no and task.case.case_no == principal.case_no:
         return
     raise ApiError(404, "task_not_found", TASK_NOT_FOUND)
+
+
+def applicant_task(session: Session, principal: Principal, case_no: str, item: str) -> Task:
+    """The task for one item of the applicant's own case; anything else is a 404 that reveals nothing."""
+    from api.cases.service import find_case  # the cases package imports this module
+
+    case = find_case(session, case_no)
+    if case is None or principal.case_no != case.case_no:
+        raise ApiError(404, "case_not_found", CASE_NOT_FOUND)
+    task = next((t for t in case.tasks if t.item_key == item), None)
+    if task is None:
+        raise ApiError(404, "item_not_in_case", "这个案件里没有这件事项，请核对事项名称。")
+    return task

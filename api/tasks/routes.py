@@ -18,13 +18,12 @@ from api.catalog.loader import get_catalog
 from api.db import get_session
 from api.errors import ApiError
 from api.security.audit import record_access
-from api.security.auth import Principal, require_roles
+from api.security.auth import TASK_NOT_FOUND, Principal, applicant_task, require_roles
 from api.tasks import service
 from api.tasks.schemas import DepartmentTask, DepartmentTaskDetail, TaskList, TransitionIn
 
 router = APIRouter(prefix="/api/v1", tags=["departments"])
 
-TASK_NOT_FOUND = "没有找到这件任务，或它不属于您的部门。"
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "缺少或无效的凭证"},
     403: {"description": "无权办理"},
@@ -219,16 +218,8 @@ def applicant_resubmit(
     session: Annotated[Session, Depends(get_session)],
     principal: Annotated[Principal, Depends(require_roles("applicant"))],
 ) -> TaskOut:
-    from api.cases.routes import NOT_FOUND
-    from api.cases.service import find_case
-
-    case = find_case(session, case_no)
-    if case is None or principal.case_no != case.case_no:
-        raise ApiError(404, "case_not_found", NOT_FOUND)
-    task = next((t for t in case.tasks if t.item_key == item), None)
-    if task is None:
-        raise ApiError(404, "item_not_in_case", "这个案件里没有这件事项，请核对。")
-    task = _own_task(session, principal, task.id, for_update=True)
+    task_id = applicant_task(session, principal, case_no, item).id
+    task = _own_task(session, principal, task_id, for_update=True)
     if task.status != "supplement_requested":
         raise ApiError(409, "no_supplement_requested", "这件事项目前不需要补充材料，请留意部门的通知。")
     try:

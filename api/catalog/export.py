@@ -3,7 +3,8 @@
     python -m api.catalog.export assistant/generated
 
 writes catalog.json (names, phrasings, questions), jieba/userdict.txt (so domain words segment as
-one token) and nlu/catalog_nlu.yml (synonyms phrasing → key, lookup tables `item` and `topic`).
+one token) and nlu/catalog_nlu.yml (synonyms phrasing → key, lookup tables `item`, `topic` and one per
+situation field with its answer words).
 """
 
 from __future__ import annotations
@@ -18,8 +19,21 @@ from api.catalog.loader import Catalog, load_catalog
 HEADER = "# Generated from knowledge/ by `python -m api.catalog.export`. Do not edit.\n"
 
 
+# An answer word shorter than this is too likely inside other words (火化 in 火化证明) to be matched
+# as a lookup; DIET learns the short ones from the training data.
+MIN_ANSWER_CHARS = 3
+
+
+def answer_words(label: str) -> str:
+    """The words a family would type for a situation value: its label without the explanation."""
+    return label.split("（")[0].strip()
+
+
 def _surfaces(catalog: Catalog) -> dict[str, dict[str, list[str]]]:
-    """entity → key → phrasings; a phrasing claimed by two keys is ambiguous and left out."""
+    """entity → key → phrasings; a phrasing claimed by two keys is ambiguous and left out.
+
+    Entities: `item`, `topic`, and each asked situation field, whose values' labels are the button
+    titles the assistant shows, so a family typing one gets the same value as pressing it."""
     claims: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for item in catalog.items.values():
         for text in (item.name, item.colloquial_name, *item.phrasings):
@@ -27,7 +41,14 @@ def _surfaces(catalog: Catalog) -> dict[str, dict[str, list[str]]]:
     for ref in catalog.referrals.values():
         for text in (ref.name, *ref.phrasings):
             claims[text].add(("topic", ref.key))
-    out: dict[str, dict[str, list[str]]] = {"item": defaultdict(list), "topic": defaultdict(list)}
+    for f in catalog.situation_fields.values():
+        for v in f.values if f.asked else []:
+            text = answer_words(v.label)
+            if v.value != "unknown" and len(text) >= MIN_ANSWER_CHARS:
+                claims[text].add((f.key, str(v.value)))
+            for text in v.phrasings:
+                claims[text].add((f.key, str(v.value)))
+    out: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for text, owners in claims.items():
         if len(owners) == 1:
             entity, key = next(iter(owners))
@@ -80,7 +101,7 @@ def _block(kind: str, name: str, texts: list[str]) -> str:
 def nlu_yaml(catalog: Catalog) -> str:
     surfaces = _surfaces(catalog)
     blocks: list[str] = []
-    for entity in ("item", "topic"):
+    for entity in surfaces:
         for key, texts in surfaces[entity].items():
             synonyms = [t for t in texts if t != key]
             if synonyms:

@@ -32,6 +32,9 @@ def _check_key(value: str) -> str:
 class SituationValue(Strict):
     value: str | bool
     label: str
+    # other words a family types for this answer; they mark it wherever they appear in a message,
+    # so only words that mean this answer whoever says them (老伴 yes; 儿子 no: "我儿子走了")
+    phrasings: list[str] = Field(default_factory=list)
 
 
 class SituationField(Strict):

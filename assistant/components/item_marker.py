@@ -261,6 +261,8 @@ class CatalogItemMarker(GraphComponent):
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
         self.marker = ItemMarker.from_files(Path(config["catalog_path"]), Path(config["cues_path"]))
+        catalog = json.loads(Path(config["catalog_path"]).read_text(encoding="utf-8"))
+        self.answer_entities = frozenset(f["key"] for f in catalog.get("situation", []))
 
     @classmethod
     def create(
@@ -329,11 +331,19 @@ class CatalogItemMarker(GraphComponent):
             and (name != "ask_referral" or has_topic)
             and (intent.get("confidence") or 0.0) >= float(self.config["drop_min_intent_confidence"])
         )
+        # "已经在领养老金" answering a situation question: the 养老金 inside it does not ask for an item
+        answers = [
+            (e["start"], e["end"])
+            for e in kept
+            if name == "inform" and e.get("entity") in self.answer_entities
+        ]
         merged = []
         for e in best.values():
             confidence = e.get("confidence_entity")
             confidence = 1.0 if confidence is None else float(confidence)
             if e["entity"] == "item" and weak_intent and confidence < float(self.config["drop_below"]):
+                continue
+            if e["entity"] == "item" and any(a <= e["start"] and e["end"] <= b for a, b in answers):
                 continue
             merged.append(e)
         message.set(ENTITIES, sorted(kept + merged, key=lambda e: (e.get("start", 0), e.get("end", 0))))

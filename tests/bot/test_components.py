@@ -218,3 +218,25 @@ def test_component_drops_weak_diet_guesses_and_keeps_items_without_a_topic():
     entities = message.get("entities")
     assert [e["entity"] for e in entities] == ["item"]  # no topic marked: the item stays
     assert entities[0]["value"] == "housing_fund_withdraw"
+
+
+def test_an_answer_to_a_situation_question_is_not_an_item_request():
+    from rasa.shared.nlu.training_data.message import Message
+
+    from assistant.components.item_marker import CatalogItemMarker
+
+    component = CatalogItemMarker({**CatalogItemMarker.get_default_config(), "catalog_path": str(CATALOG)})
+    answer = {"entity": "pension_status", "start": 0, "end": 7, "value": "retired"}
+    message = Message(
+        data={
+            "text": "已经在领养老金",
+            "intent": {"name": "inform", "confidence": 0.9},
+            "entities": [{**answer, "extractor": "RegexEntityExtractor"}],
+        }
+    )
+    component.process([message])
+    assert [e["entity"] for e in message.get("entities")] == ["pension_status"]
+    # the same words in a question, with no answer entity around them, still name the item
+    question = Message(data={"text": "已经在领养老金，人走了要停吗", "intent": {"name": "ask_howto"}})
+    component.process([question])
+    assert "social_insurance_suspend" in [e["value"] for e in question.get("entities")]

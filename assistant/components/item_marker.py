@@ -106,6 +106,9 @@ def load_rules(path: Path) -> tuple[list[_Rule], str]:
     return rules, str(data.get("particles", ""))
 
 
+Standalone = dict[str, list[tuple[int, int]]]  # character → offsets where it stands as a word
+
+
 class ItemMarker:
     """Finds catalog items and referral topics in Chinese text. Pure: no Rasa needed."""
 
@@ -172,19 +175,25 @@ class ItemMarker:
                 pos = text.find(phrase, pos + 1)
         return filter_spans(spans)
 
-    def _hits(self, doc: Doc, words: tuple[str, ...]) -> list[tuple[int, int]]:
-        """(start, end) character offsets of each word; a one-character word only as a token by itself
-        or with particles (要销, 停掉), never inside a content word (退 in 退休金)."""
-        hits: list[tuple[int, int]] = []
-        text = doc.text
-        singles = {w for w in words if len(w) == 1}
+    def _standalone_chars(self, doc: Doc) -> Standalone:
+        """Each character that stands as a token by itself or with particles only (要销, 停掉) → its
+        offsets. Built once per message: the cue rules look their one-character words up here."""
+        index: Standalone = {}
         for token in doc:
-            for i, ch in enumerate(token.text):
-                rest = token.text[:i] + token.text[i + 1 :]
-                if ch in singles and all(c in self.particles for c in rest):
-                    hits.append((token.idx + i, token.idx + i + 1))
+            text, idx = token.text, token.idx
+            for i, ch in enumerate(text):
+                if all(c in self.particles for c in text[:i] + text[i + 1 :]):
+                    index.setdefault(ch, []).append((idx + i, idx + i + 1))
+        return index
+
+    @staticmethod
+    def _hits(text: str, standalone: Standalone, words: tuple[str, ...]) -> list[tuple[int, int]]:
+        """(start, end) character offsets of each word; a one-character word only where it stands
+        alone (see _standalone_chars), never inside a content word (退 in 退休金)."""
+        hits: list[tuple[int, int]] = []
         for word in words:
             if len(word) < 2:
+                hits.extend(standalone.get(word, ()))
                 continue
             pos = text.find(word)
             while pos >= 0:
@@ -192,11 +201,11 @@ class ItemMarker:
                 pos = text.find(word, pos + 1)
         return sorted(set(hits), key=lambda h: (h[0], -h[1]))  # the longest word first at each position
 
-    def _apply_rule(self, doc: Doc, rule: _Rule) -> Mark | None:
-        group_hits = [self._hits(doc, g) for g in rule.groups]
+    def _apply_rule(self, text: str, standalone: Standalone, rule: _Rule) -> Mark | None:
+        group_hits = [self._hits(text, standalone, g) for g in rule.groups]
         if not all(group_hits):
             return None
-        none_hits = self._hits(doc, rule.none) if rule.none else []
+        none_hits = self._hits(text, standalone, rule.none) if rule.none else []
         for anchor in group_hits[0]:
             chosen = [anchor]
             for hits in group_hits[1:]:
@@ -208,7 +217,7 @@ class ItemMarker:
                 start, end = min(h[0] for h in chosen), max(h[1] for h in chosen)
                 if any(abs(n[0] - anchor[0]) <= rule.window for n in none_hits):
                     continue
-                return Mark(rule.entity, rule.value, start, end, doc.text[start:end], rule.confidence, "cue")
+                return Mark(rule.entity, rule.value, start, end, text[start:end], rule.confidence, "cue")
         return None
 
     def find(self, text: str) -> list[Mark]:
@@ -224,13 +233,14 @@ class ItemMarker:
             mark = Mark(entity, key, span.start_char, span.end_char, span.text, confidence, "phrase")
             if (entity, key) not in marks or mark.start < marks[(entity, key)].start:
                 marks[(entity, key)] = mark
+        standalone = self._standalone_chars(doc)
         for fallback in (False, True):
             if fallback and any(entity == "item" for entity, _ in marks):
                 break
             for rule in self.rules:
                 if rule.fallback != fallback or (rule.entity, rule.value) in marks:
                     continue
-                mark = self._apply_rule(doc, rule)
+                mark = self._apply_rule(doc.text, standalone, rule)
                 if mark is not None:
                     marks[(rule.entity, rule.value)] = mark
         return sorted(marks.values(), key=lambda m: (m.start, m.end))

@@ -18,7 +18,7 @@ import random
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from fastapi import FastAPI
@@ -29,7 +29,17 @@ from api.identity import check_digit
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_HOST = "127.0.0.1:5432"
-_PG_NOTICE: list[str] = []
+_NOTICES: list[str] = []
+
+
+def service_unreachable(msg: str) -> NoReturn:
+    """A test that needs PostgreSQL or Redis: skipped with a notice on a newcomer's machine, failed in
+    CI (CI=true), where the services must be running."""
+    _NOTICES.append(msg)
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{msg} — CI=true requires this service", pytrace=False)
+    pytest.skip(msg)
+
 
 # Test credentials, configured the way production configures them (environment, JSON).
 STAFF_IDS = ("s001", "s002")
@@ -101,11 +111,7 @@ def pg_url() -> Iterator[str]:
     admin, why = pg_admin_url()
     if admin is None:
         where = os.environ.get("TEST_PG_URL") or PG_HOST
-        msg = f"PostgreSQL was unreachable at {where} ({why}); PostgreSQL tests not run"
-        _PG_NOTICE.append(msg)
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(msg + " — CI=true requires PostgreSQL", pytrace=False)
-        pytest.skip(msg)
+        service_unreachable(f"PostgreSQL was unreachable at {where} ({why}); PostgreSQL tests not run")
     with temporary_pg_database(admin, "case_api_test") as url:
         migrate(url)
         try:
@@ -133,7 +139,7 @@ def temporary_pg_database(admin: str, prefix: str) -> Iterator[str]:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    for msg in dict.fromkeys(_PG_NOTICE):
+    for msg in dict.fromkeys(_NOTICES):
         terminalreporter.write_line(f"NOTICE: {msg}", yellow=True, bold=True)
 
 

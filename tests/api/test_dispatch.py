@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import random
 
 import pytest
@@ -28,6 +27,7 @@ from api.dispatch.deliverer import (
 from api.dispatch.outbox import OutboxEvent, enqueue, utcnow
 from api.dispatch.simulator import create_app as create_simulator
 from api.security import config as sec_config
+from tests.api.conftest import service_unreachable
 from tests.api.test_dispatch_support import (
     APPLICANT_PHONE,
     DECEASED_ID,
@@ -59,10 +59,7 @@ def any_db(request, tmp_path):
         return
     admin, why = pg_admin_url()
     if admin is None:
-        msg = f"PostgreSQL was unreachable at 127.0.0.1:5432 ({why}); PostgreSQL claim tests not run"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(msg, pytrace=False)
-        pytest.skip(msg)
+        service_unreachable(f"PostgreSQL was unreachable ({why}); PostgreSQL claim tests not run")
     with fresh_postgres() as url:
         engine = make_engine(url)
         yield sessionmaker(engine, expire_on_commit=False)

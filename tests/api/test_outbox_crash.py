@@ -30,6 +30,7 @@ from api.db import make_engine
 from api.dispatch.outbox import OutboxEvent, enqueue
 from api.security import config as sec_config
 from api.settings import get_settings
+from tests.api.conftest import service_unreachable
 from tests.api.test_dispatch_support import (
     PYTHON,
     ROOT,
@@ -53,10 +54,7 @@ def database(backend: str, tmp_path: Path):
         return
     admin, why = pg_admin_url()
     if admin is None:
-        msg = f"PostgreSQL was unreachable at 127.0.0.1:5432 ({why}); the PostgreSQL crash test did not run"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(msg + " — CI=true requires PostgreSQL", pytrace=False)
-        pytest.skip(msg)
+        service_unreachable(f"PostgreSQL was unreachable ({why}); the PostgreSQL crash test did not run")
     with fresh_postgres() as url:
         yield url
 

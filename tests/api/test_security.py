@@ -30,6 +30,7 @@ from api.security.auth import (
 )
 from api.security.masking_log import install_log_masking
 from api.settings import get_settings
+from tests.api.conftest import service_unreachable
 from tests.api.test_dispatch_support import (
     APPLICANT_ID,
     APPLICANT_PHONE,
@@ -559,7 +560,7 @@ def test_redis_storage_shares_counters_between_api_instances(monkeypatch, secret
     limiter = ratelimit.get_limiter()
     if not isinstance(ratelimit._storage, RedisStorage):
         ratelimit._limiter = ratelimit._storage = None
-        pytest.skip("Redis was unreachable at REDIS_URL; the shared rate-limit test did not run")
+        service_unreachable("Redis was unreachable at REDIS_URL; the shared rate-limit test did not run")
     scope = f"redis_test_{uuid.uuid4().hex}"
     app = FastAPI()
     install_error_handlers(app)

@@ -1,10 +1,11 @@
 """One conversation turn through the REST channel, with an action that calls the case API.
 
-    .venv/bot/bin/python bench/turn_bench.py [--conversations 40]
+    .venv/bot/bin/python bench/turn_bench.py [--conversations 40] [--turns 3]
 
 Starts the case API (SQLite in a temp dir), the action server and Rasa on free ports with the
-trained model in models/, then sends item questions (each answered by an action that reads the
-service guide from the API) and prints p50/p95 latency per turn. Machines are shared: quote medians.
+trained model in models/, then holds conversations of a few item questions each (every answer is an
+action that reads the service guide from the API) and prints p50/p95 latency of the first turn (Rasa
+starts a session) and of the later turns. Machines are shared: quote medians.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ def percentile(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--conversations", type=int, default=40)
+    parser.add_argument("--turns", type=int, default=3, help="questions per conversation (default 3)")
     parser.add_argument("--api-python", default=str(ROOT / ".venv/api/bin/python"))
     args = parser.parse_args()
     model = ROOT / "models" / "assistant.tar.gz"
@@ -121,23 +123,33 @@ def main() -> None:
         wait(f"http://127.0.0.1:{actions_port}/health", 120)
         wait(f"http://127.0.0.1:{rasa_port}/", 240)
         url = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
-        latencies: list[float] = []
+        first: list[float] = []  # the first message of a conversation (Rasa starts a session)
+        later: list[float] = []  # a further question in the same conversation
         answered = 0
         with httpx.Client(timeout=30) as client:
-            client.post(url, json={"sender": "warm-up", "message": QUESTIONS[0]})
+            for question in QUESTIONS:  # warm-up: the action server's catalog cache, TF graphs
+                client.post(url, json={"sender": "warm-up", "message": question})
             for n in range(args.conversations):
                 sender = f"bench-{uuid.uuid4().hex[:8]}"
-                question = QUESTIONS[n % len(QUESTIONS)]
-                start = time.perf_counter()
-                replies = client.post(url, json={"sender": sender, "message": question}).json()
-                latencies.append((time.perf_counter() - start) * 1000)
-                answered += any((r.get("custom") or {}).get("items") for r in replies)
+                for turn in range(args.turns):
+                    question = QUESTIONS[(n + turn) % len(QUESTIONS)]
+                    start = time.perf_counter()
+                    replies = client.post(url, json={"sender": sender, "message": question}).json()
+                    (first if turn == 0 else later).append((time.perf_counter() - start) * 1000)
+                    answered += any((r.get("custom") or {}).get("items") for r in replies)
+        for label, values in (("first turn", first), ("later turns", later), ("all turns", first + later)):
+            if values:
+                print(
+                    f"REST turn with an API-calling action, {label:11}: "
+                    f"p50 {statistics.median(values):4.0f} ms, p95 {percentile(values, 0.95):4.0f} ms "
+                    f"over {len(values)} turns"
+                )
+        total = len(first) + len(later)
+        print(f"{answered} of {total} replies carried the item structure (an answer from the guide)")
         print(
-            f"REST turn with an API-calling action: p50 {statistics.median(latencies):.0f} ms, "
-            f"p95 {percentile(latencies, 0.95):.0f} ms over {len(latencies)} turns "
-            f"({answered} replies carried item structure)"
+            "reproduce: .venv/bot/bin/python bench/turn_bench.py "
+            f"--conversations {args.conversations} --turns {args.turns}"
         )
-        print(f"reproduce: .venv/bot/bin/python bench/turn_bench.py --conversations {args.conversations}")
     finally:
         for p in procs:
             p.terminate()

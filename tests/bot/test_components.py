@@ -240,3 +240,19 @@ def test_an_answer_to_a_situation_question_is_not_an_item_request():
     question = Message(data={"text": "已经在领养老金，人走了要停吗", "intent": {"name": "ask_howto"}})
     component.process([question])
     assert "social_insurance_suspend" in [e["value"] for e in question.get("entities")]
+
+
+def test_action_answers_are_still_validated_against_rasas_schema():
+    import jsonschema
+    from rasa.core.actions.action import RemoteAction
+
+    import assistant.components  # noqa: F401 — installs the compiled validator
+
+    action = RemoteAction("action_answer_item", None)
+    assert RemoteAction._validate_action_result.__module__ == "assistant.action_response_schema"
+    good = {"events": [{"event": "slot", "name": "x", "value": 1}], "responses": [{"text": "好的"}]}
+    assert action._validate_action_result(good)
+    with pytest.raises(jsonschema.ValidationError, match="Failed to validate Action server response"):
+        action._validate_action_result({"events": [{"event": "no_such_event"}], "responses": []})
+    with pytest.raises(jsonschema.ValidationError):
+        action._validate_action_result({"events": "not a list"})

@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.api_client import ApiRefused, ApiUnavailable, CaseApi
-from actions.texts import API_DOWN, HOTLINE, days
+from actions.texts import API_DOWN, DEATH_WORDS, HOTLINE, OFFER_TO_APPLY, condolence_once, days
 from actions.validation import entity_values, latest_intent, latest_text, say
 
 KINDS = {
@@ -158,7 +158,13 @@ class ActionAnswerItem(Action):
                 return []
             if topics:
                 texts.append(await referral_text(api, topics))
-            say(dispatcher, "\n\n".join(t for t in texts if t), json_message={"items": items})
+            events: list = []
+            told_of_death = bool(DEATH_WORDS.search(latest_text(tracker)))
+            condolence = condolence_once(tracker, events, told_of_death)
+            if told_of_death and not tracker.get_slot("case_no"):
+                texts.append(OFFER_TO_APPLY)
+            say(dispatcher, condolence + "\n\n".join(t for t in texts if t), json_message={"items": items})
+            return events
         except ApiUnavailable:
             say(dispatcher, API_DOWN)
         return []

@@ -19,7 +19,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.answers import answer_for
 from actions.api_client import ApiRefused, ApiUnavailable, CaseApi
-from actions.texts import API_DOWN, render_checklist
+from actions.texts import API_DOWN, condolence_once, render_checklist
 from actions.validation import BaseFormValidation, entity_values, latest_intent, latest_text, say
 
 BASE_SLOTS = ["death_nature", "death_place", "relationship"]
@@ -76,10 +76,7 @@ class ActionRespondDeath(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         events: list = []
-        condolence = ""
-        if not tracker.get_slot("condolence_given"):
-            condolence = "请节哀，这段时间辛苦您了。"
-            events.append(SlotSet("condolence_given", True))
+        condolence = condolence_once(tracker, events)
         offer = (
             "后面要办的手续，我可以帮您一件件理清楚：问您几个简单的问题，"
             "列出要办的事和要带的材料，能一次申请的就一次申请。现在开始吗？"
@@ -92,7 +89,7 @@ class ActionRespondDeath(Action):
             except (ApiUnavailable, ApiRefused):
                 continue
         if answers:
-            say(dispatcher, condolence + "\n" + "\n\n".join(answers), json_message={"items": items})
+            say(dispatcher, condolence + "\n\n".join(answers), json_message={"items": items})
             condolence = ""
         buttons = [
             {"title": "好的，开始吧", "payload": "/affirm"},

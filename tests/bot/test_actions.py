@@ -146,6 +146,21 @@ async def test_a_death_reported_with_a_question_gets_the_answer_too(api_env):
     assert slots_of(out)["selected_items"] == ["hukou_cancel"]
 
 
+@pytest.mark.asyncio
+async def test_a_question_that_tells_of_a_death_gets_the_condolence_once_and_the_offer(api_env):
+    question = user("我爸昨天在医院走了，户口咋个销", "ask_howto", [ent("item", "hukou_cancel")])
+    dispatcher, out = await run(ActionAnswerItem(), [question])
+    text = texts(dispatcher)
+    assert text.startswith("请节哀") and "【注销户口】" in text and "我要申请" in text
+    assert slots_of(out)["condolence_given"] is True
+    again, _ = await run(ActionAnswerItem(), [question, *out, user("我妈也走了，医保咋个办", "ask_howto")])
+    assert "节哀" not in texts(again)
+    # a plain question: no condolence, no offer
+    plain_question = user("户口咋个销", "ask_howto", [ent("item", "hukou_cancel")])
+    plain, out = await run(ActionAnswerItem(), [plain_question])
+    assert "节哀" not in texts(plain) and "我要申请" not in texts(plain) and out == []
+
+
 async def _required(events):
     return await ValidateSituationForm().required_slots(
         [], CollectingDispatcher(), make_tracker(events), DOMAIN

@@ -1,10 +1,12 @@
-"""The landing page: what runs here, and the service guide index (plain HTML, no build step)."""
+"""Pages (plain HTML, no build step): the landing page with the service guide index, and a case's
+progress page, the link the assistant gives a family."""
 
 from __future__ import annotations
 
 from html import escape
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse
 
 from api.catalog.loader import get_catalog
@@ -40,3 +42,63 @@ text-align:left}}small{{color:#666}}</style></head><body>
 <h2>不在本次“一件事”里、需要另外去办的</h2><ul>{referrals}</ul>
 <p><small>办结时限为默认值，各地以当地公布为准；事项编码为暂定编码。</small></p>
 </body></html>"""
+
+
+@router.get("/cases/{case_no}", response_class=HTMLResponse)
+def case_page(case_no: Annotated[str, Path(max_length=40)]) -> str:
+    """The link the assistant gives a family: the progress of one case.
+
+    The access code travels in the URL fragment (#token=...), which browsers never send to a server, so
+    it appears in no log; the page's script reads it and asks GET /api/v1/cases/{case_no} with it.
+    The page itself carries no case data: without the code it shows nothing but a form to enter it.
+    """
+    return _CASE_PAGE.replace("__CASE_NO__", escape(case_no))
+
+
+_CASE_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>办理进度 · 个人身后“一件事”</title>
+<style>body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;max-width:44rem;margin:1.5rem auto;
+padding:0 1rem;color:#222}li{margin:.6rem 0}.muted{color:#666}.err{color:#a40000}
+input{font-size:1rem;padding:.3rem;width:100%;max-width:26rem}
+button{font-size:1rem;padding:.3rem .8rem}</style>
+</head><body>
+<h1>办理进度</h1>
+<p class="muted">案件号：<b id="case-no">__CASE_NO__</b></p>
+<form id="ask" hidden><label>请输入提交时给您的查询码：<br><input id="code" autocomplete="off"></label>
+<button>查看</button></form>
+<p id="message" role="status">正在查询……</p>
+<ul id="tasks"></ul>
+<p class="muted">有疑问请拨打 12345 政务服务便民热线，或到政务服务中心“一件事”窗口。</p>
+<script>
+const caseNo = document.getElementById("case-no").textContent;
+const message = document.getElementById("message");
+const list = document.getElementById("tasks");
+function line(text, cls) { const li = document.createElement("li"); li.textContent = text;
+  if (cls) li.className = cls; return li; }
+async function show(token) {
+  message.textContent = "正在查询……"; list.replaceChildren();
+  let r;
+  try {
+    r = await fetch("/api/v1/cases/" + encodeURIComponent(caseNo),
+                    {headers: {"Authorization": "Bearer " + token}});
+  } catch (e) { message.textContent = "暂时连不上办理系统，请稍后再试。"; return; }
+  const body = await r.json().catch(() => ({}));
+  if (!r.ok) { message.textContent = body.message || "查询没有成功，请稍后再试。";
+    message.className = "err"; document.getElementById("ask").hidden = false; return; }
+  message.className = ""; message.textContent = "共 " + body.tasks.length + " 件事，各部门同时办理：";
+  for (const t of body.tasks) {
+    let text = t.colloquial_name + "（" + t.department_name + "）：" + t.status_text;
+    if (t.due_date && t.status !== "completed") text += "，预计 " + t.due_date + " 前办完";
+    if (t.overdue) text += "（已超过办理时限）";
+    const li = line(text);
+    if (t.result) for (const [k, v] of Object.entries(t.result)) li.append(line(k + "：" + v, "muted"));
+    list.append(li);
+  }
+}
+const token = new URLSearchParams(location.hash.slice(1)).get("token");
+document.getElementById("ask").addEventListener("submit", (e) => {
+  e.preventDefault(); show(document.getElementById("code").value.trim()); });
+if (token) { show(token); } else { message.textContent = ""; document.getElementById("ask").hidden = false; }
+</script></body></html>"""

@@ -158,3 +158,15 @@ def test_landing_page_lists_items_by_colloquial_name(client, catalog):
     page = client.get("/").text
     for item in catalog.items.values():
         assert item.colloquial_name in page
+
+
+def test_case_page_is_the_link_families_get_and_carries_no_case_data(client):
+    page = client.get("/cases/SH20261129-48273-5")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert "SH20261129-48273-5" in html
+    # the browser reads the code from the fragment and asks the API; nothing about the case is in the page
+    assert "location.hash" in html and '"/api/v1/cases/"' in html and "Bearer" in html
+    assert 'name="referrer" content="no-referrer"' in html
+    hostile = client.get("/cases/<img src=x onerror=alert(1)>").text
+    assert "<img src=x" not in hostile and "&lt;img src=x onerror=alert(1)&gt;" in hostile

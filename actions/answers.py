@@ -160,7 +160,7 @@ class ActionAnswerItem(Action):
                 texts.append(await referral_text(api, topics))
             events: list = []
             told_of_death = bool(DEATH_WORDS.search(latest_text(tracker)))
-            condolence = condolence_once(tracker, events, told_of_death)
+            condolence = condolence_once(tracker, events) if told_of_death else ""
             if told_of_death and not tracker.get_slot("case_no"):
                 texts.append(OFFER_TO_APPLY)
             say(dispatcher, condolence + "\n\n".join(t for t in texts if t), json_message={"items": items})

@@ -104,9 +104,9 @@ def render_checklist(result: dict[str, Any]) -> tuple[str, list[str]]:
     return "\n".join(lines), [i["key"] for i in active]
 
 
-def condolence_once(tracker: Any, events: list, told_of_death: bool = True) -> str:
+def condolence_once(tracker: Any, events: list) -> str:
     """The condolence, the first time a death is told in this conversation (and the slot that says so)."""
-    if told_of_death and not tracker.get_slot("condolence_given"):
+    if not tracker.get_slot("condolence_given"):
         events.append(SlotSet("condolence_given", True))
         return CONDOLENCE + "\n"
     return ""

@@ -134,6 +134,8 @@ class ItemMarker:
                         self.phrases.setdefault(to_simplified(phrase), (entity, entry["key"]))
         for phrase, (entity, key) in self.phrases.items():
             self.matcher.add(f"{entity}:{key}", [self.nlp.make_doc(phrase)])
+        # entities that answer a situation question (death_place, pension_status, ...)
+        self.answer_entities = frozenset(f["key"] for f in catalog.get("situation", []))
         self.keys = {
             "item": {i["key"] for i in catalog["items"]},
             "topic": {r["key"] for r in catalog["referrals"]},
@@ -271,8 +273,6 @@ class CatalogItemMarker(GraphComponent):
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
         self.marker = ItemMarker.from_files(Path(config["catalog_path"]), Path(config["cues_path"]))
-        catalog = json.loads(Path(config["catalog_path"]).read_text(encoding="utf-8"))
-        self.answer_entities = frozenset(f["key"] for f in catalog.get("situation", []))
 
     @classmethod
     def create(
@@ -345,7 +345,7 @@ class CatalogItemMarker(GraphComponent):
         answers = [
             (e["start"], e["end"])
             for e in kept
-            if name == "inform" and e.get("entity") in self.answer_entities
+            if name == "inform" and e.get("entity") in self.marker.answer_entities
         ]
         merged = []
         for e in best.values():

@@ -8,15 +8,37 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
-_ID_RE = re.compile(r"^\d{17}[\dXx]$")
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+# ASCII digits only: `\d` would also accept full-width and other scripts' digits (see ascii_digits)
+_ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")
+PHONE_RE = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 class IdNumberError(ValueError):
     """The message is a Chinese sentence a person can act on."""
+
+
+class DigitsError(ValueError):
+    """A number written with digits other than 0–9 (the message is a Chinese sentence)."""
+
+
+def ascii_digits(value: str, what: str = "号码") -> str:
+    """NFKC-normalise `value` (full-width ０-９ → 0-9, full-width Ｘ → X, ideographic space → space)
+    and refuse any digit still outside ASCII 0–9 (Arabic-Indic ٣, Devanagari ३, ...), which NFKC
+    leaves as they are. Numbers are validated, hashed and stored only in this form: otherwise the
+    same ID number typed with other digits would hash differently and slip past the
+    one-open-case-per-deceased rule."""
+    v = unicodedata.normalize("NFKC", value)
+    for ch in v:
+        if not ch.isascii() and (ch.isdigit() or ch.isnumeric() or unicodedata.category(ch) == "Nd"):
+            raise DigitsError(
+                f"{what}里有无法识别的数字“{ch}”，"
+                "请只用 0–9 这十个数字填写（可切换到中文或英文输入法重新输入）"
+            )
+    return v
 
 
 def check_digit(first17: str) -> str:
@@ -25,7 +47,10 @@ def check_digit(first17: str) -> str:
 
 def parse_id_number(value: str, *, not_after: dt.date | None = None) -> dt.date:
     """Validate an 18-digit resident ID number and return the birth date inside it."""
-    number = value.strip().upper()
+    try:
+        number = ascii_digits(value, "身份证号").strip().upper()
+    except DigitsError as exc:
+        raise IdNumberError(str(exc)) from None
     if not _ID_RE.match(number):
         raise IdNumberError("身份证号应为 18 位，前 17 位是数字，最后一位是数字或 X")
     try:
@@ -42,10 +67,12 @@ def parse_id_number(value: str, *, not_after: dt.date | None = None) -> dt.date:
 
 
 def normalize_id_number(value: str) -> str:
-    return value.strip().upper()
+    """The form that is hashed and stored: NFKC (full-width digits → ASCII), trimmed, upper-case X."""
+    return unicodedata.normalize("NFKC", value).strip().upper()
 
 
 def valid_phone(value: str) -> bool:
+    """11 ASCII digits starting 13–19 (normalise with ascii_digits first)."""
     return bool(PHONE_RE.match(value.strip()))
 
 

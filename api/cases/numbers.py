@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+import unicodedata
 
 PREFIX = "SH"
 
@@ -29,7 +30,7 @@ _DAMM = (
     (9, 4, 3, 8, 6, 1, 7, 2, 0, 5),
     (2, 5, 8, 1, 4, 3, 6, 7, 9, 0),
 )
-_CASE_RE = re.compile(r"^SH\d{14}$")
+_CASE_RE = re.compile(r"^SH[0-9]{14}$")  # ASCII digits only (NFKC first)
 
 
 def damm(digits: str) -> int:
@@ -46,7 +47,7 @@ def new_case_no(on: dt.date) -> str:
 
 def normalize_case_no(value: str) -> str | None:
     """Accept 'sh20261129-48273-5', spaces, full-width hyphens; None when it cannot be a case number."""
-    v = re.sub(r"[\s\-－—_]", "", value or "").upper()
+    v = re.sub(r"[\s\-－—_]", "", unicodedata.normalize("NFKC", value or "")).upper()
     if not _CASE_RE.match(v):
         return None
     return v if damm(v[2:]) == 0 else None

@@ -7,7 +7,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from api.identity import IdNumberError, normalize_id_number, parse_id_number, valid_phone
+from api.identity import (
+    DigitsError,
+    IdNumberError,
+    ascii_digits,
+    normalize_id_number,
+    parse_id_number,
+    valid_phone,
+)
 
 Relationship = Literal[
     "spouse", "child", "parent", "sibling", "grandparent", "grandchild", "other_heir", "beneficiary", "agent"
@@ -76,7 +83,11 @@ class ApplicantIn(StrictIn):
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str) -> str:
-        v = value.replace(" ", "").replace("-", "")
+        try:
+            v = ascii_digits(value, "手机号")
+        except DigitsError as exc:
+            raise ValueError(str(exc)) from None
+        v = v.replace(" ", "").replace("-", "")
         if v.startswith("+86"):
             v = v[3:]
         if not valid_phone(v):
@@ -137,15 +148,25 @@ class CaseCreate(StrictIn):
     def _account(cls, value: str | None) -> str | None:
         if value is None or value == "":
             return None
-        v = value.replace(" ", "")
-        if not v.isdigit() or not 8 <= len(v) <= 30:
+        try:
+            v = ascii_digits(value, "收款账号")
+        except DigitsError as exc:
+            raise ValueError(str(exc)) from None
+        v = v.replace(" ", "")
+        if not (v.isascii() and v.isdigit()) or not 8 <= len(v) <= 30:
             raise ValueError("收款账号应为 8–30 位数字，请核对银行卡或存折上的账号")
         return v
 
     @field_validator("region")
     @classmethod
     def _region(cls, value: str | None) -> str | None:
-        if value is not None and (len(value) != 6 or not value.isdigit()):
+        if value is None:
+            return None
+        try:
+            value = ascii_digits(value, "行政区划代码").strip()
+        except DigitsError as exc:
+            raise ValueError(str(exc)) from None
+        if len(value) != 6 or not (value.isascii() and value.isdigit()):
             raise ValueError("行政区划代码应为 6 位数字，如 520100（贵阳市）")
         return value
 

@@ -217,9 +217,14 @@ def survivor_estimate(
         "养老金从去世后的下个月起停发；去世后多发的养老金会从待遇中扣回，或需要退还。",
         "实际金额以人社部门核定为准。",
     ]
+    staff_note = None
     if base.value is None:
+        # for families: what the amount depends on, in plain words; for staff: the configuration gap
         caveats.insert(
-            0, "贵州省本年度的计发基数尚未在系统中配置，先按“几个月的基数”告诉您，不给出具体金额。"
+            0, "具体金额要看省里每年公布的计发基数，公布后才能算出来；现在先按几个月的基数告诉您。"
+        )
+        staff_note = (
+            "贵州省本年度的计发基数尚未在系统中配置（knowledge/figures.yaml 或 regions.yaml），只按月数回答。"
         )
     return {
         "funeral_grant_months": rule.funeral_grant_months,
@@ -231,4 +236,5 @@ def survivor_estimate(
         "amount": round(base.value * total_months, 2) if base.value is not None else None,
         "basis": rule.basis.model_dump(),
         "caveats": caveats,
+        "staff_note": staff_note,
     }

@@ -170,3 +170,27 @@ def test_case_page_is_the_link_families_get_and_carries_no_case_data(client):
     assert 'name="referrer" content="no-referrer"' in html
     hostile = client.get("/cases/<img src=x onerror=alert(1)>").text
     assert "<img src=x" not in hostile and "&lt;img src=x onerror=alert(1)&gt;" in hostile
+
+
+def test_survivor_estimate_caveats_are_plain_words_and_the_staff_note_is_separate(client):
+    body = client.get(
+        "/api/v1/estimates/survivor-benefits",
+        params={"contribution_years": 30, "retired": True, "years_drawn": 10},
+    ).json()
+    assert (
+        body["pension_months"] == 14 and body["total_months"] == 16
+    )  # 24 - 10, plus 2 for the funeral grant
+    family = "".join(body["caveats"])
+    assert "计发基数" in family and "省里每年公布" in family
+    assert "配置" not in family and "系统" not in family  # configuration is for staff
+    assert "配置" in body["staff_note"]
+
+
+def test_figures_serve_the_small_deposit_cap_with_date_and_basis(client):
+    figures = {f["key"]: f for f in client.get("/api/v1/figures").json()}
+    cap = figures["small_deposit_cap_per_bank"]
+    assert cap["value"] == 50000 and cap["unit"] == "元" and cap["configured"] is True
+    assert cap["effective_from"] == "2024-06-01"
+    assert "小额存款" in cap["basis"]["title"] and cap["basis"]["source"]
+    base = figures["survivor_benefit_base_monthly"]
+    assert base["value"] is None and base["configured"] is False  # never an invented amount

@@ -15,6 +15,7 @@ from api.identity import (
     parse_id_number,
     valid_phone,
 )
+from api.limits import SITUATION_MAX_BYTES, SITUATION_MAX_DEPTH, check_json
 
 Relationship = Literal[
     "spouse", "child", "parent", "sibling", "grandparent", "grandchild", "other_heir", "beneficiary", "agent"
@@ -22,16 +23,18 @@ Relationship = Literal[
 
 
 def _reject_nul(value: Any) -> None:
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise ValueError("内容里有无法保存的控制字符（\\u0000），请删除后再提交")
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            _reject_nul(k)
-            _reject_nul(v)
-    elif isinstance(value, list | tuple):
-        for v in value:
-            _reject_nul(v)
+    # iterative: a body nested hundreds of levels deep must not exhaust the stack
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                raise ValueError("内容里有无法保存的控制字符（\\u0000），请删除后再提交")
+        elif isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list | tuple):
+            stack.extend(node)
 
 
 class StrictIn(BaseModel):
@@ -142,6 +145,14 @@ class CaseCreate(StrictIn):
     payee_account: str | None = Field(default=None, max_length=40, description="领取待遇的收款银行账号")
     region: str | None = Field(default=None, description="办理地行政区划代码（6 位）")
     channel: Literal["online", "window"] | None = None
+
+    @field_validator("situation", mode="before")
+    @classmethod
+    def _situation_limits(cls, value: Any) -> Any:
+        # a flat object of short answers; checked before anything is hashed or stored
+        if isinstance(value, dict):
+            check_json(value, what="situation", max_depth=SITUATION_MAX_DEPTH, max_bytes=SITUATION_MAX_BYTES)
+        return value
 
     @field_validator("payee_account")
     @classmethod

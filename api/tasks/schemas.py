@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.cases.schemas import StrictIn, TaskState
+from api.limits import RESULT_MAX_BYTES, RESULT_MAX_DEPTH, check_json
 
 
 class TransitionIn(StrictIn):
@@ -22,6 +23,14 @@ class TransitionIn(StrictIn):
     )
     note: str | None = Field(default=None, max_length=500, description="补正或不予办理时写明原因")
     staff_id: str | None = Field(default=None, max_length=64, description="经办人工号")
+
+    @field_validator("result", mode="before")
+    @classmethod
+    def _result_limits(cls, value: Any) -> Any:
+        # shown to the family on every read: bounded before anything is committed
+        if value is not None:
+            check_json(value, what="result", max_depth=RESULT_MAX_DEPTH, max_bytes=RESULT_MAX_BYTES)
+        return value
 
 
 class TaskEventOut(BaseModel):

@@ -1,12 +1,21 @@
-"""Item recognition on the dev set: top-1, exact set, out-of-scope rejection, per-item P/R/F1.
+"""Item recognition on a question set: top-1, exact set, out-of-scope rejection, per-item P/R/F1,
+for the trained model and, beside it, a plain keyword lookup over the catalog's phrasings.
 
 Run with the bot interpreter from the repository root, after training:
 
     RASA_TELEMETRY_ENABLED=false .venv/bot/bin/python bench/eval_nlu.py [DEV_JSONL] [--model PATH] [--verbose]
+    RASA_TELEMETRY_ENABLED=false .venv/bot/bin/python bench/eval_nlu.py \
+        bench/real_questions.jsonl --split test
 
 DEV_JSONL defaults to ../shared/eval/dev_questions.jsonl (one {"text", "items": [keys]} per line);
 the model defaults to the newest archive in models/. The model is loaded in-process
 (``Agent.load`` + ``processor.parse_message``), the same code path as ``POST /model/parse``.
+
+``--split train|test`` keeps the rows of that part of a file whose rows carry a ``split`` field
+(bench/real_questions.jsonl: the part is fixed by the SHA-1 of the text, see bench/real_questions.md;
+the script refuses a file whose split fields disagree with that rule). ``--marker-only`` runs the
+catalog item marker (assistant/components/item_marker.py) without a trained model: the quick loop for
+cue rules and phrasings, on the train part only. ``--no-baseline`` skips the keyword lookup.
 
 Definitions (questions "with items" have a non-empty ``items``):
 - top-1: the first ``item`` entity (by position) is one of the expected items, over questions with items;
@@ -18,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import sys
 import time
@@ -27,6 +37,61 @@ from pathlib import Path
 from local_model import ROOT, latest_model, load_parser, quiet_logs
 
 DEFAULT_DEV = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
+CATALOG = ROOT / "assistant" / "generated" / "catalog.json"
+
+
+def split_of(text: str) -> str:
+    """The part a question belongs to, fixed once by its text: even SHA-1 → train, odd → test."""
+    return "train" if int(hashlib.sha1(text.encode("utf-8")).hexdigest(), 16) % 2 == 0 else "test"
+
+
+def select(rows: list[dict], split: str | None) -> list[dict]:
+    if split is None:
+        return rows
+    wrong = [r["text"] for r in rows if r.get("split") != split_of(r["text"])]
+    if wrong:
+        sys.exit(f"{len(wrong)} rows have a split field against the SHA-1 rule, e.g. {wrong[0]!r}")
+    return [r for r in rows if r["split"] == split]
+
+
+class KeywordLookup:
+    """The baseline: every official name, colloquial name and phrasing of the catalog's items, found
+    as a plain substring (traditional characters folded with OpenCC when it is installed); items in
+    order of their first mention, the longest phrase winning where two overlap."""
+
+    def __init__(self, catalog_path: Path = CATALOG) -> None:
+        catalog = json.loads(catalog_path.read_text(encoding="utf-8"))
+        self.phrases: list[tuple[str, str]] = []
+        for item in catalog["items"]:
+            for phrase in (item.get("name"), item.get("colloquial_name"), *item.get("phrasings", [])):
+                if phrase:
+                    self.phrases.append((phrase, item["key"]))
+        self.phrases.sort(key=lambda p: -len(p[0]))
+        try:
+            from opencc import OpenCC
+
+            self.t2s = OpenCC("t2s").convert
+        except Exception:  # the baseline stays usable without OpenCC
+            self.t2s = lambda text: text
+
+    def items(self, text: str) -> list[str]:
+        text = self.t2s(text)
+        taken = [False] * len(text)
+        found: list[tuple[int, str]] = []
+        for phrase, key in self.phrases:
+            pos = text.find(phrase)
+            while pos >= 0:
+                span = range(pos, pos + len(phrase))
+                if not any(taken[i] for i in span):
+                    for i in span:
+                        taken[i] = True
+                    found.append((pos, key))
+                pos = text.find(phrase, pos + 1)
+        out: list[str] = []
+        for _, key in sorted(found):
+            if key not in out:
+                out.append(key)
+        return out
 
 
 def item_values(result: dict) -> list[str]:
@@ -120,6 +185,11 @@ def main() -> None:
     parser.add_argument("--model", help="model archive (default: newest in models/)")
     parser.add_argument("--verbose", action="store_true", help="print every miss")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON as well")
+    parser.add_argument("--split", choices=["train", "test"], help="only this part (rows with `split`)")
+    parser.add_argument(
+        "--marker-only", action="store_true", help="the catalog item marker alone, no trained model needed"
+    )
+    parser.add_argument("--no-baseline", action="store_true", help="skip the keyword lookup baseline")
     parser.add_argument(
         "--confidences",
         action="store_true",
@@ -130,32 +200,61 @@ def main() -> None:
 
     dev = Path(args.dev).resolve()
     rows = [json.loads(line) for line in dev.read_text(encoding="utf-8").splitlines() if line.strip()]
-    model = Path(args.model).resolve() if args.model else latest_model(ROOT / "models")
-    quiet_logs()
-    parse = load_parser(model)
+    rows = select(rows, args.split)
+    part = f" [{args.split} part]" if args.split else ""
+    if args.marker_only:
+        sys.path.insert(0, str(ROOT))
+        from assistant.components.item_marker import ItemMarker
 
-    async def run() -> tuple[list[dict], float]:
+        marker = ItemMarker.from_files(CATALOG)
         t0 = time.perf_counter()
-        results = [await parse(r["text"]) for r in rows]
-        return results, time.perf_counter() - t0
+        predictions = [marker.items(r["text"]) for r in rows]
+        elapsed = time.perf_counter() - t0
+        results = [{} for _ in rows]
+        label = "catalog item marker alone (no model)"
+    else:
+        model = Path(args.model).resolve() if args.model else latest_model(ROOT / "models")
+        quiet_logs()
+        parse = load_parser(model)
 
-    results, elapsed = asyncio.run(run())
-    predictions = [item_values(res) for res in results]
+        async def run() -> tuple[list[dict], float]:
+            t0 = time.perf_counter()
+            results = [await parse(r["text"]) for r in rows]
+            return results, time.perf_counter() - t0
+
+        results, elapsed = asyncio.run(run())
+        predictions = [item_values(res) for res in results]
+        label = f"model: {model.name}"
     figures = evaluate(rows, predictions)
+    baseline = None
+    if not args.no_baseline:
+        lookup = KeywordLookup()
+        baseline = evaluate(rows, [lookup.items(r["text"]) for r in rows])
 
-    print(f"model: {model.name}   dev set: {dev} ({figures['n']} questions, {elapsed:.1f} s)")
+    print(f"{label}   questions: {dev}{part} ({figures['n']} questions, {elapsed:.1f} s)")
     f = figures
+    b = baseline
+    head = f"{'':15} {'model':>18}" + (f"  {'keyword lookup':>18}" if b else "")
+    print(head)
     rows_out = [
-        ("item top-1", f["top1"], f["top1_count"], f["with_items"], "≥ 90%"),
-        ("exact set", f["exact"], f["exact_count"], f["with_items"], "≥ 80%"),
-        ("OOS rejection", f["oos_rejection"], f["oos_count"], f["without_items"], "≥ 85%"),
+        ("item top-1", "top1", "top1_count", "with_items", "≥ 90%"),
+        ("exact set", "exact", "exact_count", "with_items", "≥ 80%"),
+        ("OOS rejection", "oos_rejection", "oos_count", "without_items", "≥ 85%"),
     ]
-    for label, rate, count, total, target in rows_out:
-        print(f"{label:15} {rate:6.1%}  ({count}/{total})  target {target}")
+    for name, rate, count, total, target in rows_out:
+        line = f"{name:15} {f[rate]:6.1%} ({f[count]:>3}/{f[total]:<3})"
+        if b:
+            line += f"     {b[rate]:6.1%} ({b[count]:>3}/{b[total]:<3})"
+        print(f"{line}   target {target}")
     print()
-    print(f"{'item':28} {'support':>7} {'prec':>6} {'recall':>6} {'F1':>6}")
-    for key, m in figures["per_item"].items():
-        print(f"{key:28} {m['support']:7d} {m['precision']:6.2f} {m['recall']:6.2f} {m['f1']:6.2f}")
+    print(f"{'item':28} {'support':>7} {'prec':>6} {'recall':>6} {'F1':>6}" + ("   keyword F1" if b else ""))
+    keys = sorted(set(figures["per_item"]) | set(b["per_item"] if b else ()))
+    for key in keys:
+        m = figures["per_item"].get(key, {"support": 0, "precision": 0.0, "recall": 0.0, "f1": 0.0})
+        line = f"{key:28} {m['support']:7d} {m['precision']:6.2f} {m['recall']:6.2f} {m['f1']:6.2f}"
+        if b:
+            line += f"   {b['per_item'].get(key, {}).get('f1', 0.0):10.2f}"
+        print(line)
     if args.verbose:
         print("\nmisses (expected → predicted, intent):")
         for r, p, res in zip(rows, predictions, results, strict=True):
@@ -168,9 +267,15 @@ def main() -> None:
     if args.confidences:
         print_confidences(rows, results)
     if args.json:
-        print(json.dumps({k: v for k, v in figures.items() if k != "per_item"}, ensure_ascii=False))
+        out = {k: v for k, v in figures.items() if k != "per_item"}
+        if b:
+            out["keyword_lookup"] = {k: v for k, v in b.items() if k != "per_item"}
+        print(json.dumps(out, ensure_ascii=False))
+    flags = (f" --split {args.split}" if args.split else "") + (" --marker-only" if args.marker_only else "")
+    model_arg = "" if args.marker_only else f" --model {model}"
     print(
-        f"\nreproduce: RASA_TELEMETRY_ENABLED=false {sys.executable} bench/eval_nlu.py {dev} --model {model}"
+        f"\nreproduce: RASA_TELEMETRY_ENABLED=false {sys.executable} bench/eval_nlu.py "
+        f"{dev}{flags}{model_arg}"
     )
 
 

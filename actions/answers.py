@@ -20,8 +20,101 @@ KINDS = {
     "ask_amount": "amount",
     "ask_howto": "howto",
 }
-_YEARS_PAID = re.compile(r"(?:交|缴|缴费|交了|缴了|参保)[^\d]{0,4}(\d{1,2})\s*年")
-_YEARS_DRAWN = re.compile(r"(?:领|退休)[^\d]{0,4}(\d{1,2})\s*年")
+# Years typed by a family, in digits or Chinese numerals: "交了30年", "缴费满二十五年", "领了十年养老金".
+_NUM = r"([0-9０-９]{1,2}|[零〇一二两三四五六七八九十]{1,3})"
+_YEAR = r"\s*(?:多|来)?\s*(?:个)?\s*(?:整)?年"
+_STOP = r"0-9０-９，,。；;？?！!\s"
+_YEARS_PAID = re.compile(rf"(?:交|缴|参保|买)[^{_STOP}领退]{{0,6}}?{_NUM}{_YEAR}")
+_YEARS_DRAWN = re.compile(rf"(?:领|退休)[^{_STOP}交缴]{{0,6}}?{_NUM}{_YEAR}")
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+# The assistant's own offer to compute the months; a reply to it is about survivor benefits.
+SURVIVOR_OFFER = "告诉我亲人交了多少年养老保险、领了几年养老金，我可以帮您按实际年限算月数。"
+SURVIVOR_ITEM = "survivor_benefits"
+# Items whose answer carries a figure of the catalog (knowledge/figures.yaml, served by the API).
+ITEM_FIGURES = {"small_deposit_withdraw": "small_deposit_cap_per_bank"}
+_ASKS_FIGURE = re.compile("限额|额度|上限|以内|以下|多少|几万|多少钱|最多")
+# Staff-only parts of a time-limit note: a catalog default, a figure from elsewhere, configuration.
+_STAFF_NOTE = re.compile("默认|非贵州|参考|配置|待核实|本编目|本系统")
+_STAFF_PAREN = re.compile(r"（[^（）]*(?:默认|非贵州|配置|待核实)[^（）]*）")
+
+
+def cn_number(text: str) -> int | None:
+    """'30' → 30, '三十' → 30, '二十五' → 25, '十' → 10, '两' → 2; None when it is not a number."""
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        t = _CN_DIGITS.get(tens) if tens else 1
+        o = _CN_DIGITS.get(ones) if ones else 0
+        return None if t is None or o is None else t * 10 + o
+    return _CN_DIGITS.get(text) if len(text) == 1 else None
+
+
+def years_in(text: str) -> tuple[int | None, int | None]:
+    """(years of contribution, years of pension drawn) typed in a message; None when not given."""
+    paid = _YEARS_PAID.search(text)
+    drawn = _YEARS_DRAWN.search(text)
+    return (cn_number(paid.group(1)) if paid else None, cn_number(drawn.group(1)) if drawn else None)
+
+
+def last_bot_text(tracker: Tracker) -> str:
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "bot":
+            return event.get("text") or ""
+    return ""
+
+
+def plain_time_note(note: str | None) -> str:
+    """The part of an item's time-limit note a family needs: no catalog default, no other province."""
+    if not note:
+        return ""
+    note = _STAFF_PAREN.sub("", note)
+    clauses = [c.strip() for c in re.split("[；;，,。]", note)]
+    kept = [c for c in clauses if c and not _STAFF_NOTE.search(c)]
+    return "，".join(kept)
+
+
+def wan(value: float) -> str:
+    """50000 → '5 万元（50,000 元）'; a value that is not a whole number of 万 → '12,345 元'."""
+    n = int(value) if float(value).is_integer() else value
+    plain = f"{n:,} 元"
+    if isinstance(n, int) and n >= 10_000 and n % 1_000 == 0:
+        w = n / 10_000
+        return f"{int(w) if w.is_integer() else w} 万元（{plain}）"
+    return plain
+
+
+def figure_text(figure: dict) -> str:
+    """A figure as a family reads it: the value, in force from when, on what basis; never invented.
+
+    The figure's own note is left out: the item's guide (conditions, faq) says the same in family words.
+    """
+    if figure.get("value") is None:
+        return ""
+    text = f"{figure['name']}：{wan(figure['value'])}" if figure.get("unit") == "元" else ""
+    if not text:
+        text = f"{figure['name']}：{figure['value']} {figure.get('unit') or ''}".rstrip()
+    when = figure.get("effective_from")
+    if when:
+        y, m, d = (int(x) for x in str(when)[:10].split("-"))
+        text += f"，{y}年{m}月{d}日起施行"
+    basis = figure.get("basis") or {}
+    if basis.get("title"):
+        text += f"，依据{basis.get('source') or ''}{basis['title']}"
+    return text + "。"
 
 
 def _materials(guide: dict, brief: bool) -> str:
@@ -51,10 +144,12 @@ def _where(guide: dict) -> str:
 
 
 def _duration(guide: dict) -> str:
-    text = f"办多久：{days(guide.get('time_limit_days'))}"
-    if guide.get("time_limit_note"):
-        text += f"，{guide['time_limit_note']}"
-    return text + "（工作日不含周末和法定节假日）"
+    n = guide.get("time_limit_days")
+    text = f"办多久：{'一般 ' if n else ''}{days(n)}"
+    note = plain_time_note(guide.get("time_limit_note"))
+    if note:
+        text += f"，{note}"
+    return text + ("（工作日不含周末和法定节假日）" if n else "。")
 
 
 def _who(guide: dict) -> str:
@@ -71,30 +166,42 @@ def _howto(guide: dict, brief: bool) -> str:
     return "怎么办：\n" + "\n".join(lines) + tail
 
 
+async def _figures(api: CaseApi, key: str) -> str:
+    wanted = ITEM_FIGURES.get(key)
+    if not wanted:
+        return ""
+    for figure in await api.figures():
+        if figure.get("key") == wanted:
+            return figure_text(figure)
+    return ""
+
+
 async def _amount(api: CaseApi, guide: dict, tracker: Tracker) -> str:
-    if guide["key"] != "survivor_benefits":
-        faq = "".join(f"\n· {f}" for f in guide.get("faq") or [])
+    if guide["key"] != SURVIVOR_ITEM:
+        figure = await _figures(api, guide["key"])
+        faq = "".join(f"\n· {f.replace('（见政策数字）', '')}" for f in guide.get("faq") or [])
+        if figure:
+            return f"{figure}{faq}"
         return f"能领多少：{guide.get('result') or ''}，金额以部门核定为准。{faq}"
-    text = latest_text(tracker)
-    paid = _YEARS_PAID.search(text)
-    drawn = _YEARS_DRAWN.search(text)
-    retired = tracker.get_slot("pension_status") == "retired" or bool(drawn)
-    years = int(paid.group(1)) if paid else 15
-    estimate = await api.survivor_estimate(years, retired, int(drawn.group(1)) if drawn else 0)
-    who = f"缴费满 {years} 年" if paid else "比如缴费满 15 年"
+    paid, drawn = years_in(latest_text(tracker))
+    retired = tracker.get_slot("pension_status") == "retired" or drawn is not None
+    years = paid if paid is not None else 15
+    estimate = await api.survivor_estimate(years, retired, drawn or 0)
+    who = f"缴费满 {years} 年" if paid is not None else "比如缴费满 15 年"
     if retired:
-        who += f"、已领养老金 {int(drawn.group(1)) if drawn else 0} 年"
+        who += f"、已领养老金 {drawn or 0} 年"
     line = (
-        f"能领多少：{who}的话，丧葬补助金是 {estimate['funeral_grant_months']} 个月的计发基数，"
-        f"抚恤金是 {estimate['pension_months']} 个月的计发基数，一共 {estimate['total_months']} 个月。"
+        f"能领多少：{who}的话，抚恤金是 {estimate['pension_months']} 个月的计发基数，"
+        f"丧葬补助金是 {estimate['funeral_grant_months']} 个月的计发基数，"
+        f"一共 {estimate['total_months']} 个月。"
     )
     if estimate.get("base_configured") and estimate.get("amount") is not None:
         line += f"按现在的计发基数，大约是 {estimate['amount']} 元。"
     if estimate.get("base_name"):
         line += f"计发基数是指{estimate['base_name']}。"
-    line += "".join(f"\n· {c}" for c in estimate.get("caveats") or [])
-    if not paid:
-        line += "\n告诉我亲人交了多少年养老保险、领了几年养老金，我可以帮您按实际年限算月数。"
+    line += "".join(f"\n· {c}" for c in estimate.get("caveats") or [] if not _STAFF_NOTE.search(c))
+    if paid is None:
+        line += "\n" + SURVIVOR_OFFER
     return line
 
 
@@ -115,6 +222,13 @@ async def answer_for(api: CaseApi, key: str, kind: str | None, brief: bool, trac
         body = _howto(guide, brief)
     else:  # a general question: the essentials in a few lines
         body = "\n".join([_where(guide), _duration(guide), _materials(guide, brief=True)])
+    if (
+        kind != "amount"
+        and key in ITEM_FIGURES
+        and (kind is None or _ASKS_FIGURE.search(latest_text(tracker)))
+    ):
+        figure = await _figures(api, key)
+        body = f"{figure}\n{body}" if figure else body
     return f"{head}{body}"
 
 
@@ -129,6 +243,12 @@ class ActionAnswerItem(Action):
         items = [k for k in entity_values(tracker, "item") if isinstance(k, str)]
         topics = [t for t in entity_values(tracker, "topic") if isinstance(t, str)]
         kind = KINDS.get(latest_intent(tracker) or "")
+        paid, drawn = years_in(latest_text(tracker))
+        if (paid is not None or drawn is not None) and (
+            SURVIVOR_OFFER in last_bot_text(tracker) or (not items and kind in ("amount", None))
+        ):
+            # "交了30年，领了10年养老金" answering the offer to compute the months
+            items, kind = [SURVIVOR_ITEM], "amount"
         try:
             if not items and topics:
                 await answer_referrals(api, topics, dispatcher)

@@ -3,13 +3,16 @@
 Every call has a timeout. Two kinds of failure, so an action can word the answer:
 - ``ApiUnavailable``: the API could not be reached, timed out or failed on its side (5xx). The family
   is told to try again later or call 12345; nothing collected is lost.
-- ``ApiRefused``: the API answered with a 4xx and a Chinese ``message`` a person can act on.
+- ``ApiRefused``: the API answered with a 4xx. Its ``message`` is a sentence a family understands,
+  chosen by the API's stable error ``code`` (``FAMILY_MESSAGES``); the API's own text, written for
+  integrators and staff (it may name a field key or an enum value), stays in ``api_message`` for logs.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from typing import Any
 
@@ -25,10 +28,75 @@ class ApiUnavailable(Exception):
     """The case API is down, too slow or broken; the conversation keeps what it has collected."""
 
 
+HOTLINE = "12345"
+
+# The API's stable error codes (api/errors.py, docs/api.md) → what a family is told, with what to do.
+FAMILY_MESSAGES: dict[str, str] = {
+    "invalid_situation": "有一个情况我没有记准，请再告诉我一次，或者点选项回答。",
+    "invalid_request": "有一项信息格式不对，请核对后再说一次。",
+    "invalid_checklist": "有一个情况我没有记准，请再告诉我一次，或者点选项回答。",
+    "invalid_checklist_input": "有一个情况我没有记准，请再告诉我一次，或者点选项回答。",
+    "situation_incomplete": "还有几个情况没问清楚，请回答完上面的问题再提交。",
+    "unknown_items": "您选的事项里有我不认识的，请从列出的事项里选。",
+    "unknown_item": "这件事我这里查不到办事指南。",
+    "unknown_referral": "这件事我这里没有办理指南。",
+    "no_items": "请至少选一件要办的事。",
+    "items_ineligible": "按您说的情况，有的事项现在还不能办，请去掉这些事项后再提交。",
+    "nothing_to_do": f"按您说的情况，暂时没有需要一起办的事。如有疑问请拨打 {HOTLINE} 咨询。",
+    "payee_account_required": "有的事项会把钱打到您的银行账户，请告诉我收款的银行账号。",
+    "death_date_future": "去世日期不能晚于今天，请核对一下日期。",
+    "death_before_birth": "去世日期比逝者身份证上的出生日期还早，请核对去世日期或身份证号。",
+    "applicant_birth_future": "您的身份证号里的出生日期晚于今天，请核对您的身份证号。",
+    "applicant_is_deceased": "您填的身份证号和逝者的一样。请填写来办事的家属本人的身份证号。",
+    "relationship_mismatch": "您和逝者的关系前后说得不一样，请再告诉我一次您是逝者的什么人。",
+    "channel_mismatch": f"申请没有通过核对，请稍后再试，或拨打 {HOTLINE} 请工作人员帮您办。",
+    "shared_field_not_allowed": f"申请没有通过核对，请稍后再试，或拨打 {HOTLINE} 请工作人员帮您办。",
+    "unknown_region": "办理地点我没有认出来，请告诉我在贵州哪个市（州）或县（区）办。",
+    "case_exists": "这位逝者的申请已经有人提交过了，正在办理中，不用重复提交。"
+    f"请向提交的家人要案件号和查询码，或拨打 {HOTLINE} 咨询。",
+    "idempotency_key_reused": "这份申请和之前提交的不一样，没有提交成功。"
+    f"请拨打 {HOTLINE} 请工作人员帮您核对。",
+    "invalid_idempotency_key": f"申请没有提交成功，请稍后再试，或拨打 {HOTLINE}。",
+    "case_not_found": "没有找到这个案件，或查询码不对。请核对案件号和查询码；"
+    f"查询码丢了，请带身份证到窗口或拨打 {HOTLINE}。",
+    "invalid_access_token": "查询码不对。请核对案件号和查询码；"
+    f"查询码丢了，请带身份证到窗口或拨打 {HOTLINE}。",
+    "unauthenticated": "请先告诉我案件号和查询码（提交申请时给您的），我再帮您查。",
+    "item_not_in_case": "您的案件里没有这件事，请核对事项名称。",
+    "not_completed": "这件事还没有办完，办完后再来评价吧。",
+    "already_rated": "这件事您已经评价过了，谢谢您的反馈。",
+    "rate_limited": f"查询太频繁了，请过一会儿再试。如有急事请拨打 {HOTLINE}。",
+    "forbidden": f"这一步在这里办不了，请拨打 {HOTLINE} 或到政务服务中心“一件事”窗口办理。",
+    "http_401": f"这一步在这里办不了，请拨打 {HOTLINE} 或到政务服务中心“一件事”窗口办理。",
+    "http_403": f"这一步在这里办不了，请拨打 {HOTLINE} 或到政务服务中心“一件事”窗口办理。",
+    "http_404": f"没有找到您要的信息。可以拨打 {HOTLINE} 请工作人员帮您查。",
+}
+# Codes whose API message is itself written for families and says more (which item, which case):
+# shown as is when it carries no Latin letters (no field key, no enum value).
+_SPECIFIC = frozenset(
+    {"items_ineligible", "nothing_to_do", "case_exists", "not_completed", "already_rated", "rate_limited"}
+)
+GENERIC_REFUSAL = (
+    f"这一步没有办成，请核对您说的信息后再试一次，或拨打 {HOTLINE} 政务服务便民热线，请工作人员帮您办。"
+)
+_LATIN = re.compile(r"[A-Za-z]")
+_CASE_NO = re.compile(r"(?i)SH\d{8}-?\d{5}-?\d")
+
+
+def family_message(code: str, api_message: str = "") -> str:
+    """The sentence a family is shown for an API refusal: never a field key, enum value or English."""
+    if code in _SPECIFIC and api_message and not _LATIN.search(_CASE_NO.sub("", api_message)):
+        return api_message
+    return FAMILY_MESSAGES.get(code, GENERIC_REFUSAL)
+
+
 class ApiRefused(Exception):
+    """A 4xx: ``message`` is for the family, ``api_message`` is the API's own text (staff, logs)."""
+
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(f"{status} {code}: {message}")
-        self.status, self.code, self.message = status, code, message
+        self.status, self.code, self.api_message = status, code, message
+        self.message = family_message(code, message)
 
 
 def base_url() -> str:
@@ -96,6 +164,10 @@ class CaseApi:
 
     async def situation_fields(self) -> list[dict]:
         return await self._get_cached("/api/v1/situation")
+
+    async def figures(self) -> list[dict]:
+        """The figures with their effective date and basis (knowledge/figures.yaml), never literals."""
+        return await self._get_cached("/api/v1/figures")
 
     async def survivor_estimate(self, contribution_years: int, retired: bool, years_drawn: int = 0) -> dict:
         params = {

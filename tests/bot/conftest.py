@@ -166,3 +166,30 @@ __all__ = [
     "texts",
     "user",
 ]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "allow_internal: the test shows internal text on purpose (the leak scan is skipped)"
+    )
+
+
+@pytest.fixture(autouse=True)
+def no_internal_in_bot_messages(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """Every message any CollectingDispatcher produced during the test is scanned by find_internal."""
+    from tests.bot.leaks import leaks_in
+
+    dispatchers: list[CollectingDispatcher] = []
+    original_init = CollectingDispatcher.__init__
+
+    def recording_init(self: CollectingDispatcher, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        dispatchers.append(self)
+
+    monkeypatch.setattr(CollectingDispatcher, "__init__", recording_init)
+    yield
+    if request.node.get_closest_marker("allow_internal"):
+        return
+    found = [f for d in dispatchers for f in leaks_in(d.messages)]
+    if found:
+        pytest.fail("a family would see something internal:\n" + "\n".join(found), pytrace=False)

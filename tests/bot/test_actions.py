@@ -7,6 +7,8 @@ import logging
 import re
 
 import pytest
+import yaml
+from rasa_sdk.events import BotUttered
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import ActionAnswerItem, ActionAnswerReferral, ActionOverview
@@ -22,6 +24,7 @@ from actions.situation import ActionRespondDeath, ActionShowChecklist, ValidateS
 from api.identity import check_digit
 from tests.bot.conftest import (
     DOMAIN,
+    ROOT,
     ActionExecuted,
     ActiveLoop,
     SlotSet,
@@ -31,6 +34,7 @@ from tests.bot.conftest import (
     texts,
     user,
 )
+from tests.bot.leaks import find_internal
 
 DECEASED_ID = "52010219550101123" + check_digit("52010219550101123")
 APPLICANT_ID = "52010219800101123" + check_digit("52010219800101123")
@@ -490,3 +494,138 @@ async def test_fallback_after_the_api_was_down_offers_the_retry():
         ActionDefaultAskAffirmation(), [SlotSet("api_failed", "submit"), user("再试一下嘛", "nlu_fallback")]
     )
     assert dispatcher.messages[0]["buttons"][0] == {"title": "是的，再试一次", "payload": "/affirm"}
+
+
+# ---------------------------------------------------------------- figures and nothing internal (issue 10)
+
+FIGURES = yaml.safe_load((ROOT / "knowledge" / "figures.yaml").read_text(encoding="utf-8"))
+ALL_ITEMS = [
+    i["key"] for i in yaml.safe_load((ROOT / "knowledge" / "items.yaml").read_text(encoding="utf-8"))["items"]
+]
+
+
+def small_deposit_cap() -> dict:
+    figure = next(f for f in FIGURES["figures"] if f["key"] == "small_deposit_cap_per_bank")
+    return figure["values"][-1]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("小额存款多少以内可以直接取", "ask_amount"),
+        ("小额存款 限额", "ask_who"),
+        ("小额存款限额是多少", "ask_howto"),
+    ],
+)
+@pytest.mark.asyncio
+async def test_small_deposit_limit_answer_carries_the_catalog_figure_date_and_basis(api_env, text, intent):
+    cap = small_deposit_cap()
+    dispatcher, _ = await run(
+        ActionAnswerItem(), [user(text, intent, [ent("item", "small_deposit_withdraw")])]
+    )
+    answer = texts(dispatcher)
+    assert cap["value"] == 50000  # catalog.md §5: 50,000 yuan per legal-entity bank
+    assert "5 万元" in answer and "50,000 元" in answer
+    when = cap["effective_from"]
+    assert f"{when.year}年{when.month}月{when.day}日起施行" in answer  # 2024年6月1日
+    assert cap["basis"]["title"] in answer and cap["basis"]["source"] in answer
+    assert "见政策数字" not in answer
+    assert find_internal(answer) == []
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["交了30年，领了10年养老金", "交了三十年，领了十年养老金", "缴费满30年，退休金领了10年"],
+)
+@pytest.mark.asyncio
+async def test_survivor_months_computed_from_the_years_the_family_gives(api_env, reply):
+    # the assistant's offer, then the family's answer (classified ask_amount without an item, or with
+    # a pension item marked from 养老金): 30 years → 9 + 15 = 24 (at most 24); retired, 10 years
+    # drawn → 24 - 10 = 14, not below 9 (catalog.md §5, 人社部发〔2021〕18号)
+    offer, _ = await run(
+        ActionAnswerItem(), [user("抚恤金能领多少", "ask_amount", [ent("item", "survivor_benefits")])]
+    )
+    offered = texts(offer)
+    assert "帮您按实际年限算月数" in offered and find_internal(offered) == []
+    for entities in ([], [ent("item", "social_insurance_suspend")]):
+        events = [
+            user("抚恤金能领多少", "ask_amount", [ent("item", "survivor_benefits")]),
+            ActionExecuted("action_answer_item"),
+            BotUttered(offer.messages[0]["text"]),
+            user(reply, "ask_amount", entities),
+        ]
+        dispatcher, _ = await run(ActionAnswerItem(), events)
+        answer = texts(dispatcher)
+        assert "抚恤金是 14 个月" in answer, answer
+        assert "丧葬补助金是 2 个月" in answer and "一共 16 个月" in answer
+        assert "缴费满 30 年、已领养老金 10 年" in answer
+        assert "帮您按实际年限算月数" not in answer  # computed, not offered again
+        assert "配置" not in answer and find_internal(answer) == []
+        assert custom_items(dispatcher) == ["survivor_benefits"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "years"),
+    [
+        ("交了三十年", (30, None)),
+        ("领了十年", (None, 10)),
+        ("养老保险交了二十五年，退休两年了", (25, 2)),
+        ("交了20年", (20, None)),
+        ("丧葬费能领多少", (None, None)),
+    ],
+)
+def test_years_are_read_in_digits_and_chinese_numerals(typed, years):
+    from actions.answers import years_in
+
+    assert years_in(typed) == years
+
+
+@pytest.mark.asyncio
+async def test_answers_for_all_items_and_every_kind_of_question_show_nothing_internal(api_env):
+    assert len(ALL_ITEMS) == 16
+    for intent in [
+        "ask_materials",
+        "ask_where",
+        "ask_duration",
+        "ask_who",
+        "ask_amount",
+        "ask_howto",
+        "ask_item",
+    ]:
+        for key in ALL_ITEMS:
+            dispatcher, _ = await run(ActionAnswerItem(), [user("这个怎么办", intent, [ent("item", key)])])
+            for message in dispatcher.messages:
+                assert find_internal(message.get("text") or "") == [], (intent, key, message.get("text"))
+        several, _ = await run(
+            ActionAnswerItem(), [user("这些怎么办", intent, [ent("item", k) for k in ALL_ITEMS])]
+        )
+        assert find_internal(texts(several)) == []
+    duration, _ = await run(
+        ActionAnswerItem(), [user("多久", "ask_duration", [ent("item", k) for k in ALL_ITEMS])]
+    )
+    assert "一般 " in texts(duration) and "默认" not in texts(duration) and "参考" not in texts(duration)
+
+
+def test_every_api_refusal_is_told_in_words_a_family_understands():
+    from actions.api_client import GENERIC_REFUSAL, ApiRefused
+
+    raw = "字段 situation.deposits 的取值 '清楚' 无效，可选：'none', 'small', 'large' or 'unknown'"
+    for code in [
+        "invalid_situation",
+        "invalid_request",
+        "invalid_checklist",
+        "situation_incomplete",
+        "payee_account_required",
+        "relationship_mismatch",
+        "unknown_items",
+        "items_ineligible",
+    ]:
+        refused = ApiRefused(422, code, raw)
+        assert find_internal(refused.message) == [], (code, refused.message)
+        assert refused.api_message == raw  # kept for logs and staff
+    unknown = ApiRefused(418, "some_new_code", "Something new went wrong")
+    assert unknown.message == GENERIC_REFUSAL and "12345" in unknown.message
+    specific = ApiRefused(
+        422, "items_ineligible", "有的事项按您填写的情况不能办理：“注销户口”：户口不在贵州。"
+    )
+    assert "户口不在贵州" in specific.message  # the API's own family wording is kept when it is plain

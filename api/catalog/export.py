@@ -87,6 +87,7 @@ def catalog_json(catalog: Catalog) -> dict:
             for r in catalog.referrals.values()
         ],
         "situation": [f.model_dump() for f in catalog.situation_fields.values()],
+        "situation_groups": [g.model_dump() for g in catalog.situation_groups],
         "departments": [
             {"key": d.key, "name": d.name, "short_name": d.short_name} for d in catalog.departments.values()
         ],

@@ -35,6 +35,9 @@ class SituationValue(Strict):
     # other words a family types for this answer; they mark it wherever they appear in a message,
     # so only words that mean this answer whoever says them (老伴 yes; 儿子 no: "我儿子走了")
     phrasings: list[str] = Field(default_factory=list)
+    # more words the assistant's answer reader takes for this value inside an answer (not fed to the
+    # NLU: short words like 医院 would mark questions too); a word preceded by 不是/没 does not count
+    answer_words: list[str] = Field(default_factory=list)
 
 
 class SituationField(Strict):
@@ -44,12 +47,34 @@ class SituationField(Strict):
     type: Literal["enum", "bool"]
     values: list[SituationValue] = Field(default_factory=list)  # for enum; bool gets 是/否
     asked: bool = True  # False for fields that come from shared data, never asked
+    # bool fields: words that mean true / false wherever they appear in an answer (a Guizhou place
+    # for hukou_in_guizhou), and the thing the field is about ("有公积金" / "没有驾照")
+    yes_words: list[str] = Field(default_factory=list)
+    no_words: list[str] = Field(default_factory=list)
+    nouns: list[str] = Field(default_factory=list)
+    # the question is asked so that a plain "有/是" means this value ("还有没还完的贷款吗？" → false)
+    yes_means: bool = True
+    example: str | None = None  # an answer shown as an example when an answer was not understood
+
+    _key = field_validator("key")(_check_key)
+
+
+class QuestionGroup(Strict):
+    """Questions asked together in one message ("亲人生前有下面这些吗：驾驶证、公积金……")."""
+
+    key: Key
+    question: str
+    fields: list[Key]
+    # "有的说一下": a field of the group that the answer does not mention is a no
+    unmentioned_means_no: bool = False
+    example: str | None = None
 
     _key = field_validator("key")(_check_key)
 
 
 class SituationFile(Strict):
     fields: list[SituationField]
+    groups: list[QuestionGroup] = Field(default_factory=list)
 
 
 # ---------------------------------------------------------------- departments.yaml

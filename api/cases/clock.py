@@ -1,20 +1,13 @@
-"""China Standard Time (no daylight saving) for dates that families and departments see."""
+"""Moved to ``api/clock.py`` (one clock for the whole API); kept as a re-export for old imports.
+
+``now`` here is the old name of ``api.clock.utcnow`` (naive UTC, as stored); ``api.clock.now`` is
+the aware time in China.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+from api.clock import CHINA, CST, local_date, today, utcnow
 
-CST = dt.timezone(dt.timedelta(hours=8), "CST")
+now = utcnow
 
-
-def now() -> dt.datetime:
-    """Naive UTC, as stored in the database."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-
-
-def today() -> dt.date:
-    return dt.datetime.now(CST).date()
-
-
-def local_date(utc_naive: dt.datetime) -> dt.date:
-    return utc_naive.replace(tzinfo=dt.timezone.utc).astimezone(CST).date()
+__all__ = ["CHINA", "CST", "local_date", "now", "today", "utcnow"]

@@ -24,11 +24,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.orm import relationship as orm_relationship
 
+from api import clock
 from api.db import Base
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return clock.utcnow()  # the API's one clock (api/clock.py)
 
 
 # Case status: open while any task is unfinished; completed when every task is completed or rejected.

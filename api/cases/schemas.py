@@ -68,7 +68,7 @@ class DeceasedIn(StrictIn):
     @field_validator("death_date")
     @classmethod
     def _not_future(cls, value: dt.date) -> dt.date:
-        from api.cases.clock import today
+        from api.clock import today
 
         if value > today():
             raise ValueError("去世日期不能晚于今天，请核对")

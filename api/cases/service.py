@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from api.cases import clock
+from api import clock
 from api.cases.models import CASE_OPEN, Case, IdempotencyRecord, Notification, Task
 from api.cases.notify import get_sms_adapter
 from api.cases.numbers import new_access_token, new_case_no, normalize_case_no, readable, token_hash
@@ -76,7 +76,7 @@ def notify(session: Session, case: Case, text: str) -> None:
             recipient_masked=case.applicant_phone_masked,
             message=mask_text(text),
             status=status,
-            created_at=clock.now(),
+            created_at=clock.utcnow(),
         )
     )
 
@@ -438,7 +438,7 @@ def create_case(
             channel=channel,
             situation=situation,
             checklist=checklist_summary(result),
-            created_at=clock.now(),
+            created_at=clock.utcnow(),
             created_by_staff=staff_id,
             deceased_name_enc=encrypt(d.name),
             deceased_name_masked=mask_name(d.name),
@@ -470,7 +470,7 @@ def create_case(
                 department=cat.items[entry.key].department,
                 status="waiting",
                 waits_for=[w for w in (getattr(entry, "waits_for", None) or []) if w in active],
-                created_at=clock.now(),
+                created_at=clock.utcnow(),
             )
             case.tasks.append(task)
             add_event(
@@ -510,7 +510,7 @@ def create_case(
                     status_code=201,
                     response=stored,
                     case_id=case.id,
-                    created_at=clock.now(),
+                    created_at=clock.utcnow(),
                 )
             )
         session.commit()

@@ -7,6 +7,7 @@ import datetime as dt
 from fastapi import APIRouter
 from pydantic import create_model
 
+from api import clock
 from api.catalog.loader import get_catalog
 from api.checklist.engine import ChecklistInputError, build_checklist
 from api.checklist.schemas import ChecklistRequestBase, ChecklistResult
@@ -24,7 +25,7 @@ ChecklistRequest = create_model(
 
 def run_checklist(situation: dict, items: list[str] | None, start: dt.date | None, region: str | None):
     try:
-        return build_checklist(get_catalog(), situation, items, start or dt.date.today(), region)
+        return build_checklist(get_catalog(), situation, items, start or clock.today(), region)
     except ChecklistInputError as exc:
         raise ApiError(422, "invalid_checklist", str(exc), details={"field": exc.field}) from None
 

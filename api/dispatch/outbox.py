@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from api import clock
 from api.db import Base
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ STATUSES = ("pending", "delivering", "delivered", "dead")
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return clock.utcnow()  # the API's one clock (api/clock.py)
 
 
 class OutboxEvent(Base):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.cases import clock
+from api import clock
 from api.db import get_session
 from api.errors import ApiError
 from api.identity import mask_text
@@ -53,7 +53,7 @@ def rate(
         score=body.score,
         staff_score=body.staff_score if body.staff_score is not None else body.score,
         comment=mask_text(body.comment) if body.comment else None,
-        created_at=clock.now(),
+        created_at=clock.utcnow(),
     )
     session.add(rating)
     try:

@@ -7,11 +7,12 @@ import datetime as dt
 from sqlalchemy import DateTime, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from api import clock
 from api.db import Base
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return clock.utcnow()  # the API's one clock (api/clock.py)
 
 
 class AuditLog(Base):

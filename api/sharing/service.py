@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from api.cases import clock
+from api import clock
 from api.cases.models import CASE_OPEN, TERMINAL, Case
 from api.cases.service import checklist_summary, notify
 from api.catalog.loader import get_catalog
@@ -58,7 +58,7 @@ def push_death_record(
     )
     created = record is None
     if record is None:
-        record = DeathRecord(deceased_id_hash=h, kind=body.kind, received_at=clock.now())
+        record = DeathRecord(deceased_id_hash=h, kind=body.kind, received_at=clock.utcnow())
         session.add(record)
     record.source_department = department
     record.name_enc = encrypt(body.name)
@@ -66,7 +66,7 @@ def push_death_record(
     record.event_date = body.event_date
     record.record_no = body.record_no
     record.death_nature = body.death_nature
-    record.updated_at = clock.now()
+    record.updated_at = clock.utcnow()
 
     updated = []
     for case in _open_cases(session, deceased_id_hash=h):
@@ -77,7 +77,7 @@ def push_death_record(
             if task.item_key in SETTLES[body.kind] and task.status not in TERMINAL:
                 prev = task.status
                 task.status = "completed"
-                task.completed_at = clock.now()
+                task.completed_at = clock.utcnow()
                 task.result = {
                     "shared_record_no": body.record_no,
                     "source": department,
@@ -130,13 +130,16 @@ def push_relationship(
     created = rec is None
     if rec is None:
         rec = RelationshipVerification(
-            deceased_id_hash=dh, applicant_id_hash=ah, relationship=body.relationship, received_at=clock.now()
+            deceased_id_hash=dh,
+            applicant_id_hash=ah,
+            relationship=body.relationship,
+            received_at=clock.utcnow(),
         )
         session.add(rec)
     rec.verified = body.verified
     rec.source_department = department
     rec.record_no = body.record_no
-    rec.updated_at = clock.now()
+    rec.updated_at = clock.utcnow()
     updated = []
     for case in _open_cases(session, deceased_id_hash=dh, applicant_id_hash=ah):
         if case.relationship != body.relationship:

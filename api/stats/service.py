@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.cases import clock
+from api import clock
 from api.cases.models import Case, Task
 from api.catalog.loader import get_catalog
 from api.checklist.calendar import is_working_day

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from api.cases import clock
+from api import clock
 from api.cases.models import TERMINAL, Case, Task
 from api.cases.schemas import StrictIn, TaskOut
 from api.cases.service import task_out

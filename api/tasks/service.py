@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from api.cases import clock
+from api import clock
 from api.cases.models import CASE_COMPLETED, CASE_OPEN, TERMINAL, Case, Task, TaskEvent
 from api.catalog.loader import get_catalog
 from api.checklist.calendar import add_working_days
@@ -102,7 +102,7 @@ def add_event(
             actor_role=actor_role,
             actor=actor,
             note=mask_text(note) if note else None,
-            at=clock.now(),
+            at=clock.utcnow(),
         )
     )
 
@@ -115,7 +115,7 @@ def release(
     limit = get_catalog().time_limit(task.item_key, case.region, on=today)
     prev = task.status
     task.status = "ready"
-    task.released_at = clock.now()
+    task.released_at = clock.utcnow()
     task.time_limit_days = limit
     task.due_date = add_working_days(today, limit)
     add_event(session, task, "released", prev, actor_role, actor)
@@ -160,7 +160,7 @@ def reject_dependents(session: Session, case: Case, actor_role: str, actor: str 
 def refresh_case_status(case: Case) -> None:
     if case.status == CASE_OPEN and case.tasks and all(t.status in TERMINAL for t in case.tasks):
         case.status = CASE_COMPLETED
-        case.completed_at = clock.now()
+        case.completed_at = clock.utcnow()
         case.open_deceased_hash = None  # a new case for this deceased may now be opened
 
 
@@ -223,7 +223,7 @@ def transition(
     case = task.case
     prev = task.status
     task.status = rule.target
-    now = clock.now()
+    now = clock.utcnow()
     if note is not None:
         task.note = mask_text(note)
     if staff_id:

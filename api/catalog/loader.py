@@ -16,6 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
+from api import clock
 from api.catalog import schema as s
 from api.settings import get_settings
 
@@ -68,7 +69,7 @@ class Catalog:
         return chain
 
     def _override(self, region: str | None, on: dt.date | None, pick) -> Any:  # type: ignore[no-untyped-def]
-        on = on or dt.date.today()
+        on = on or clock.today()  # China's date (api/clock.py)
         for reg in self.region_chain(region):
             in_force = [o for o in reg.overrides if o.effective_from <= on and pick(o) is not None]
             if in_force:
@@ -82,7 +83,7 @@ class Catalog:
 
     def figure(self, key: str, region: str | None = None, on: dt.date | None = None) -> FigureInForce:
         """The value of a figure on a date: a region's override first, then the catalog's values."""
-        on = on or dt.date.today()
+        on = on or clock.today()  # China's date (api/clock.py)
         fig = self.figures[key]
         override = self._override(region, on, lambda o: o.figures.get(key))
         current = [

@@ -120,8 +120,11 @@ class ValidateApplicationForm(BaseFormValidation):
         return out
 
     async def validate_death_date(self, value, dispatcher, tracker, domain):
-        today = self.today()
-        date = parse_date(str(value or ""), today)
+        from actions.dates import find_date
+
+        today = self.today()  # China's date (actions.clock)
+        text = str(value or "")
+        date = parse_date(text, today)
         if date is None:
             return self.refuse(
                 dispatcher, "death_date", "没看懂日期，请写成“2026年11月27日”这样，或者说“昨天”。"
@@ -130,6 +133,9 @@ class ValidateApplicationForm(BaseFormValidation):
             return self.refuse(dispatcher, "death_date", "去世日期不能晚于今天，请再核对一下。")
         if date < today - dt.timedelta(days=365 * 30):
             return self.refuse(dispatcher, "death_date", "这个日期太久远了，请再核对一下年份。")
+        found = find_date(text, today)
+        if found is not None and found.lunar:  # say the solar date back: "农历十月初八，也就是公历…"
+            say(dispatcher, f"好的，{found.confirmation}。")
         return {"death_date": date.isoformat()}
 
     async def validate_applicant_phone(self, value, dispatcher, tracker, domain):

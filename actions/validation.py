@@ -76,30 +76,13 @@ def find_account(text: str) -> str | None:
 
 
 def parse_date(text: str, today: dt.date) -> dt.date | None:
-    """'2026-11-27', '2026年11月27日', '11月27号', '20261127', '昨天', '前天' → a date (None if none)."""
-    t = text.strip()
-    for word, back in _RELATIVE_DAYS.items():
-        if word in t and not re.search(r"\d", t):
-            return today - dt.timedelta(days=back)
-    m = re.search(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})", t) or re.search(
-        r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)", t
-    )
-    if m:
-        year, month, day = (int(g) for g in m.groups())
-    else:
-        m = re.search(r"(\d{1,2})\s*月\s*(\d{1,2})", t)
-        if not m:
-            return None
-        year, month, day = today.year, int(m.group(1)), int(m.group(2))
-        try:
-            if dt.date(year, month, day) > today:
-                year -= 1
-        except ValueError:
-            return None
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return None
+    """The first date expression in the text, against China's ``today`` (None if none or not a real
+    day): '2026年11月27日', '11月27号', '11.25', '昨天', '上周三', '上个月15号', '农历十月初八' ...
+    (``actions.dates.find_date``; use it directly to know whether the family gave a lunar date)."""
+    from actions.dates import find_date
+
+    found = find_date(text, today)
+    return found.date if found else None
 
 
 def clean_name(text: str) -> str | None:
@@ -122,7 +105,9 @@ class BaseFormValidation(FormValidationAction):
 
     @staticmethod
     def today() -> dt.date:
-        return dt.date.today()
+        from actions import clock
+
+        return clock.china_today()
 
     @staticmethod
     def refuse(dispatcher: CollectingDispatcher, slot: str, message: str) -> dict[str, Any]:

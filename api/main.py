@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -18,6 +20,7 @@ from api.security.masking_log import install_log_masking
 from api.security.routes import router as security_router
 from api.settings import get_settings
 from api.sharing.routes import router as sharing_router
+from api.startup import startup_checks
 from api.stats.routes import router as stats_router
 from api.tasks.routes import router as tasks_router
 from api.web.routes import router as web_router
@@ -29,6 +32,13 @@ ROUTERS += [dispatch_router, security_router]
 ROUTERS += [web_router]
 
 
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    # refuse to start without production secrets; bring the schema to head (or refuse to start)
+    startup_checks()
+    yield
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -38,6 +48,7 @@ def create_app() -> FastAPI:
         title="贵州省个人身后“一件事”办理系统 API",
         version="1.0.0",
         description="事项目录与办事指南、材料清单、一表申请、并行分派、进度与评价。",
+        lifespan=lifespan,  # runs before the routers' own lifespans (the in-process deliverer)
     )
     install_error_handlers(app)
     for router in ROUTERS:

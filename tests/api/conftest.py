@@ -15,6 +15,7 @@ import itertools
 import json
 import os
 import random
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,6 +53,9 @@ TEST_STAFF_TOKENS = {
 os.environ["DEPARTMENT_API_KEYS"] = json.dumps(TEST_DEPARTMENT_KEYS)
 os.environ["STAFF_TOKENS"] = json.dumps(TEST_STAFF_TOKENS)
 os.environ.setdefault("SECRET_KEY", "test-secret-key-for-the-case-api-tests-only-0123456789")
+# An app started before a test picks its database (its start-up migrates the schema to head) must
+# not touch the developer's var/cases.db.
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='case-api-tests-')}/default.db")
 
 
 # ------------------------------------------------------------------ databases

@@ -7,7 +7,10 @@ of ``item_cues.yml`` and finds, in a message, every item and referral topic it i
    ``zh`` pipeline whose jieba segmenter carries the generated user dictionary (so the match is
    token-aligned: 火化证 inside 火化证明 is one match, not two);
 2. phrasings that the segmentation cut differently are still found as plain substrings;
-3. cue rules (co-occurring word groups in a window, with exclusions) for what no list enumerates.
+3. cue rules (co-occurring word groups in a window, with exclusions) for what no list enumerates;
+4. item scopes: an area word asked about in general (公积金网上提取要几天到账, 考驾照, 伤残人员抚恤金)
+   is not a service after a death, so an item whose ``generic`` words occur is kept only when the
+   message speaks of a death, an heir or a relative; ``exclude`` words drop it whatever the context.
 
 Overlapping phrase matches are resolved with ``spacy.util.filter_spans`` (the longest wins).
 
@@ -84,6 +87,28 @@ def _words(spec: Any, groups: dict[str, list[str]]) -> tuple[str, ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class Scopes:
+    """When an item mark stands: ``context`` words show the message is about a deceased person;
+    ``generic[key]`` words (an area asked about in general) drop the item unless a context word is
+    present; ``exclude[key]`` words drop it always (another scheme: 工亡, 伤残)."""
+
+    context: tuple[str, ...] = ()
+    generic: dict[str, tuple[str, ...]] | None = None
+    exclude: dict[str, tuple[str, ...]] | None = None
+
+
+def load_scopes(path: Path) -> Scopes:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    groups = data.get("groups") or {}
+    scope = data.get("scopes") or {}
+    return Scopes(
+        context=_words(scope.get("context") or [], groups),
+        generic={k: _words(v, groups) for k, v in (scope.get("generic") or {}).items()},
+        exclude={k: _words(v, groups) for k, v in (scope.get("exclude") or {}).items()},
+    )
+
+
 def load_rules(path: Path) -> tuple[list[_Rule], str]:
     """The cue rules and the particle characters allowed around one-character cues."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -118,8 +143,10 @@ class ItemMarker:
         rules: list[_Rule],
         userdict: Path | None = None,
         particles: str = "",
+        scopes: Scopes | None = None,
     ) -> None:
         self.particles = set(particles)
+        self.scopes = scopes or Scopes()
         if userdict is not None and userdict.exists():
             # the same dictionary the JiebaTokenizer loads: identical segmentation for both
             jieba.load_userdict(str(userdict))
@@ -150,7 +177,18 @@ class ItemMarker:
         catalog = json.loads(Path(catalog_path).read_text(encoding="utf-8"))
         userdict = Path(catalog_path).parent / "jieba" / "userdict.txt"
         rules, particles = load_rules(Path(cues_path))
-        return cls(catalog, rules, userdict, particles)
+        return cls(catalog, rules, userdict, particles, load_scopes(Path(cues_path)))
+
+    def in_scope(self, text: str, key: str) -> bool:
+        """False when the item is asked about in general (its ``generic`` words, no death or
+        relative in the message) or belongs to another scheme (its ``exclude`` words)."""
+        text = to_simplified(text)
+        if any(w in text for w in (self.scopes.exclude or {}).get(key, ())):
+            return False
+        generic = (self.scopes.generic or {}).get(key, ())
+        if generic and any(w in text for w in generic):
+            return any(w in text for w in self.scopes.context)
+        return True
 
     def canonical(self, entity: str, value: Any) -> str | None:
         """The catalog key for an entity value (a key or one of its phrasings), else None."""
@@ -245,6 +283,7 @@ class ItemMarker:
                 mark = self._apply_rule(doc.text, standalone, rule)
                 if mark is not None:
                     marks[(rule.entity, rule.value)] = mark
+            marks = {k: m for k, m in marks.items() if m.entity != "item" or self.in_scope(doc.text, m.value)}
         return sorted(marks.values(), key=lambda m: (m.start, m.end))
 
     def items(self, text: str) -> list[str]:
@@ -355,5 +394,7 @@ class CatalogItemMarker(GraphComponent):
                 continue
             if e["entity"] == "item" and any(a <= e["start"] and e["end"] <= b for a, b in answers):
                 continue
+            if e["entity"] == "item" and not self.marker.in_scope(text, e["value"]):
+                continue  # DIET's guesses too: an area asked about in general is not an item
             merged.append(e)
         message.set(ENTITIES, sorted(kept + merged, key=lambda e: (e.get("start", 0), e.get("end", 0))))

@@ -19,7 +19,8 @@ date; an expression must name one day (上个月, 去年, 一周前 are not a da
 expressions are read here (JioNLP reads "十一月二十五" without 号 as a lunar date, and "2月30号" as
 "30号"), as are "11.25" and a few spoken forms it lacks (昨儿个, 今早).
 
-The expression nearest the start of the text wins. ``today`` is China's date
+The expression nearest the start of the text wins, except one the family denies ("不是昨天，是前天")
+or gives as a birth date ("1950年3月5号出生"). ``today`` is China's date
 (``actions.clock.china_today()``); nothing here reads the machine's clock.
 """
 
@@ -111,6 +112,7 @@ def _year_number(s: str) -> int:
 
 _CN = "一二三四五六七八九"
 _MONTH_DAY = re.compile(
+    r"(?:(?P<prefix0>农历|阴历|老历|旧历)(?:的)?\s*)?"
     r"(?:(?P<year>(?<!\d)\d{4}|(?<!\d)\d{2}|[〇零○一二三四五六七八九]{4}|今|去|前)\s*年\s*)?"
     r"(?P<prefix>农历|阴历|老历|旧历)?(?:的)?\s*"
     r"(?P<leap>闰)?"
@@ -197,7 +199,11 @@ def _lunar_month_day(m: re.Match[str], today: dt.date) -> ParsedDate | None:
 
 def _month_day(m: re.Match[str], today: dt.date) -> ParsedDate | None:
     day = m.group("day")
-    lunar = bool(m.group("prefix")) or m.group("month") in _LUNAR_MONTHS or day[0] in "初廿卅"
+    lunar = (
+        bool(m.group("prefix") or m.group("prefix0"))
+        or m.group("month") in _LUNAR_MONTHS
+        or day[0] in "初廿卅"
+    )
     return _lunar_month_day(m, today) if lunar else _solar_month_day(m, today)
 
 
@@ -305,8 +311,19 @@ def find_date(text: str, today: dt.date) -> ParsedDate | None:
             found.append((start, end, parsed))
     if not found:
         return None
-    found.sort(key=lambda f: (f[0], f[0] - f[1]))
-    return found[0][2]
+    # "不是昨天，是前天", "他1950年3月5号出生，昨天走的": the other date is the one meant
+    meant = [f for f in found if not _set_aside(t, f[0], f[1])] or found
+    meant.sort(key=lambda f: (f[0], f[0] - f[1]))
+    return meant[0][2]
+
+
+_DENIED = re.compile(r"(?:不是|并非|不在)\s*(?:在)?\s*$")
+_BIRTH = re.compile(r"^\s*(?:出生|生的|生日|出世)")
+
+
+def _set_aside(t: str, start: int, end: int) -> bool:
+    """A date the family denies or gives as a birth date."""
+    return bool(_DENIED.search(t[max(0, start - 4) : start]) or _BIRTH.match(t[end : end + 4]))
 
 
 def parse_date_answer(text: str, today: dt.date) -> ParsedDate | None:

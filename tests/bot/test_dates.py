@@ -95,6 +95,22 @@ def test_full_width_and_traditional_and_chinese_year() -> None:
 
 
 @pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("不是昨天，是前天", D(2026, 11, 28)),  # the denied date is set aside
+        ("他1950年3月5号出生，昨天走的", D(2026, 11, 29)),  # so is a birth date
+        ("农历2025年冬月初八", D(2025, 12, 27)),  # an explicit lunar year
+        ("农历10月8日", D(2026, 11, 16)),  # lunar with Arabic numerals
+        ("上个月31号", None),  # October has 31 days, but said on 12-15: November 31 is no date
+    ],
+)
+def test_which_date_is_meant(text: str, expected: dt.date | None) -> None:
+    today = D(2026, 12, 15) if text == "上个月31号" else D(2026, 11, 30)
+    found = find_date(text, today)
+    assert (found.date if found else None) == expected
+
+
+@pytest.mark.parametrize(
     "text",
     ["2月30号", "11月31号", "2026年2月30日", "农历腊月三十"],  # 腊月 of lunar 2025 has 29 days
 )
@@ -159,4 +175,4 @@ def test_lunar_death_date_is_confirmed_back() -> None:
     with freeze_time(AFTER):
         out, said = _validate_death_date("农历十月初八走的")
     assert out == {"death_date": "2026-11-16"}
-    assert said == ["好的，农历十月初八，也就是公历2026年11月16日。"]
+    assert len(said) == 1 and said[0].startswith("好的，农历十月初八，也就是公历2026年11月16日。")

@@ -1,5 +1,6 @@
-"""Size and depth limits on free-form JSON, checked when a request is validated — before anything is
-committed — so one request cannot store a value that breaks every later read of a case (issue 7).
+"""Size and depth limits on request bodies and free-form JSON, checked when a request is validated —
+before anything is committed — so one request cannot store a value that breaks every later read of
+a case (issue 7). Bodies over MAX_BODY_BYTES are refused with 413 before they are parsed.
 
 Every free-form field of an input model (a task's ``result``, a case's ``situation``) is checked with
 ``check_json``; the limits below are generous for what the fields are for (a certificate number,
@@ -11,6 +12,9 @@ from __future__ import annotations
 import json
 import math
 from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # a department's result: {"certificate_no": "..."}, {"amount_paid": 12345.6}, {"items": [{...}]}
 RESULT_MAX_DEPTH = 4
@@ -27,15 +31,6 @@ MAX_ABS_NUMBER = 10**15
 
 class JsonLimitError(ValueError):
     """The message is a Chinese sentence naming the field and the limit."""
-
-
-def preview(value: Any, limit: int = 40) -> str:
-    """A value as it may appear in an error message: never echoed back in full."""
-    try:
-        text = value if isinstance(value, str) else repr(value)
-    except Exception:  # pragma: no cover - a repr that fails
-        text = f"<{type(value).__name__}>"
-    return text if len(text) <= limit else text[:limit] + f"…（共 {len(text)} 个字符）"
 
 
 def check_json(value: Any, *, what: str, max_depth: int, max_bytes: int) -> None:
@@ -75,3 +70,72 @@ def check_json(value: Any, *, what: str, max_depth: int, max_bytes: int) -> None
     size = len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
     if size > max_bytes:
         raise JsonLimitError(f"{what} 内容太大（{size} 字节，最多 {max_bytes} 字节）")
+
+
+# ------------------------------------------------------------------ request bodies
+
+# The largest legitimate body is a submission or a task result of a few kilobytes.
+MAX_BODY_BYTES = 256 * 1024
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"请求内容太大（最多 {limit // 1024} KB），请只提交表单需要的内容。")
+
+
+class BodySizeLimitMiddleware:
+    """Refuses a body larger than `max_bytes` with 413 before it is parsed: at once when
+    Content-Length says so, otherwise as soon as the bytes read exceed it (chunked uploads)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None:
+            text = declared.decode("latin-1").strip()
+            if not text.isdigit() or int(text) > self.max_bytes:
+                await self._refuse(send)
+                return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        exc = BodyTooLarge(self.max_bytes)
+        body = json.dumps({"code": "body_too_large", "message": exc.detail}, ensure_ascii=False).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

@@ -15,6 +15,7 @@ from api.checklist.routes import router as checklist_router
 from api.dispatch.routes import router as dispatch_router
 from api.errors import install_error_handlers
 from api.health import router as health_router
+from api.limits import BodySizeLimitMiddleware
 from api.ratings.routes import router as ratings_router
 from api.security.masking_log import install_log_masking
 from api.security.routes import router as security_router
@@ -51,6 +52,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,  # runs before the routers' own lifespans (the in-process deliverer)
     )
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware)  # 413 before a body larger than 256 KB is parsed
     for router in ROUTERS:
         app.include_router(router)
     return app

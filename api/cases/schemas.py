@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -139,7 +139,7 @@ class CaseCreate(StrictIn):
     situation: dict[str, Any] = Field(
         default_factory=dict, description="逝者情况，字段见 catalog.md §3（POST /checklist 同名字段）"
     )
-    items: list[str] | None = Field(
+    items: list[Annotated[str, Field(max_length=64)]] | None = Field(
         default=None, max_length=50, description="要办的事项键；null 表示所有符合条件的事项"
     )
     payee_account: str | None = Field(default=None, max_length=40, description="领取待遇的收款银行账号")

@@ -22,7 +22,7 @@ from api.cases.numbers import new_access_token, new_case_no, normalize_case_no, 
 from api.cases.schemas import CaseCreate
 from api.catalog.loader import get_catalog
 from api.checklist.engine import ChecklistInputError, active_keys, build_checklist
-from api.errors import ApiError
+from api.errors import ApiError, preview
 from api.identity import (
     mask_account,
     mask_id_number,
@@ -149,12 +149,12 @@ def _situation(
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            field = ".".join(str(p) for p in err["loc"])
+            field = preview(".".join(str(p) for p in err["loc"]), 64, plain=True)
             if err["type"] == "extra_forbidden":
                 problems.append(f"不认识的情况字段 {field}")
             else:
                 allowed = cat.allowed_values(field) if field in cat.situation_fields else []
-                problems.append(f"{_label(field)} 的取值 {err.get('input')!r} 无效，可选：{allowed}")
+                problems.append(f"{_label(field)} 的取值 {preview(err.get('input'))} 无效，可选：{allowed}")
         raise ApiError(422, "invalid_situation", "；".join(problems), details={"errors": problems}) from None
     return {k: v for k, v in model.model_dump().items() if v is not None}
 
@@ -195,8 +195,9 @@ def resolve_items(
             raise ApiError(
                 422,
                 "unknown_items",
-                f"不认识这些事项：{'、'.join(unknown)}。可先用 GET /api/v1/items 查看可办事项。",
-                details={"unknown": unknown},
+                f"不认识这些事项：{'、'.join(preview(k, plain=True) for k in unknown[:5])}。"
+                "可先用 GET /api/v1/items 查看可办事项。",
+                details={"unknown": [preview(k, plain=True) for k in unknown[:20]]},
             )
         if not items:
             raise ApiError(

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+START_DATE_MIN = dt.date(2000, 1, 1)
+START_DATE_MAX = dt.date(2099, 12, 31)
 
 Status = Literal["selected", "added_prerequisite", "already_done", "ineligible"]
 
@@ -82,8 +85,24 @@ class ChecklistRequestBase(BaseModel):
     """The situation model is built from knowledge/situation.yaml; routes subclass this with it."""
 
     model_config = ConfigDict(extra="forbid")
-    items: list[str] | None = Field(
-        default=None, description="事项键列表；为 null 时列出全部符合条件的事项", examples=[["hukou_cancel"]]
+    items: list[Annotated[str, Field(max_length=64)]] | None = Field(
+        default=None,
+        max_length=50,
+        description="事项键列表；为 null 时列出全部符合条件的事项",
+        examples=[["hukou_cancel"]],
     )
-    region: str | None = Field(default=None, description="行政区划代码（省、市州或县），默认贵州省")
+    region: str | None = Field(
+        default=None, max_length=12, description="行政区划代码（省、市州或县），默认贵州省"
+    )
     start_date: dt.date | None = Field(default=None, description="从哪天起算办结时限，默认今天")
+
+    @field_validator("start_date")
+    @classmethod
+    def _start_date_in_range(cls, value: dt.date | None) -> dt.date | None:
+        # working days are counted forward from it: 9999-12-31 overflowed the calendar (a 500)
+        if value is not None and not START_DATE_MIN <= value <= START_DATE_MAX:
+            raise ValueError(
+                f"起算日期应在 {START_DATE_MIN.isoformat()} 到 {START_DATE_MAX.isoformat()} 之间，"
+                "不填则从今天算"
+            )
+        return value

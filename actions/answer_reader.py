@@ -31,14 +31,23 @@ _QUESTION = re.compile(
     r"需不需要|是不是|会不会|如何|还是.{0,6}(开|办|领|去|交)"
 )
 _PARTICLES = re.compile(r"[啊呀哦嘛吧呢哈噢喔咯哟的了啦嘞]+$")
-_YES = re.compile(r"(是|是的|是啊|对|对的|对头|嗯|嗯嗯|有|有的|有啊|要得|得行|可以|好|行|在|在的|肯定|当然|确实)")
+_YES = re.compile(
+    r"(是|是的|是啊|对|对的|对头|嗯|嗯嗯|有|有的|有啊|要得|得行|可以|好|行|在|在的|肯定|当然|确实)"
+)
 _NO = re.compile(r"(没有|没得|莫得|无|不是|否|没|不|不在|没有过|从来没有|一个都没有|都没有|都没得|啥都没有)")
-_DONT_KNOW = re.compile(r"不清楚|不晓得|晓不得|不知道|不确定|搞不清|说不清|说不准|不记得|记不得|不太清楚|不大清楚")
+_DONT_KNOW = re.compile(
+    r"不清楚|不晓得|晓不得|不知道|不确定|搞不清|说不清|说不准|不记得|记不得|不太清楚|不大清楚"
+)
 _ALL_NO = re.compile(r"(都|全都|一样都|啥都|什么都|全部都|别的都|其他都|其它都|其余都)(没有|没得|莫得|无|没)")
 _CONTROLS = (
     ("restart", re.compile(r"重新开始|重新来|从头开始|从头来|重来|重新填|重新办")),
     ("handoff", re.compile(r"转人工|人工客服|找人工|人工服务|真人|找工作人员|打12345|转接")),
-    ("exit", re.compile(r"^(算了|不办了|不查了|先不办|先不弄|不弄了|不搞了|以后再说|改天再说|先这样|不用了|退出|结束)")),
+    (
+        "exit",
+        re.compile(
+            r"^(算了|不办了|不查了|先不办|先不弄|不弄了|不搞了|以后再说|改天再说|先这样|不用了|退出|结束)"
+        ),
+    ),
     ("thanks", re.compile(r"^(谢谢|谢了|多谢|感谢|谢谢你|谢谢您)")),
 )
 
@@ -182,7 +191,10 @@ def _noun_value(fw: FieldWords, clause: str) -> Any:
     yes, no = _yes_no_values(fw)
     for noun in fw.nouns:
         for start in _occurrences(clause, noun):
-            before, after = clause[max(0, start - 4) : start], clause[start + len(noun) : start + len(noun) + 3]
+            before, after = (
+                clause[max(0, start - 4) : start],
+                clause[start + len(noun) : start + len(noun) + 3],
+            )
             if _negated(clause, start) or re.search(r"没有|没得|莫得|没|无", before):
                 return no
             if re.match(r"(没有|没得|莫得|没|无|也没|都没)", after):
@@ -240,7 +252,9 @@ def read_facts(text: str, asked: list[str] | tuple[str, ...] = ()) -> dict[str, 
                 found[key] = yes
             elif dont_know(whole) and "unknown" in words[key].values:
                 found[key] = "unknown"
-    group = next((g for g in groups().values() if set(asked_here) and set(asked_here) <= set(g["fields"])), None)
+    group = next(
+        (g for g in groups().values() if set(asked_here) and set(asked_here) <= set(g["fields"])), None
+    )
     if group and group.get("unmentioned_means_no") and any(k in found for k in asked_here):
         for key in asked_here:
             found.setdefault(key, _yes_no_values(words[key])[1])

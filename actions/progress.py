@@ -10,31 +10,45 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.answer_reader import has_question
+from actions.answers import ActionAnswerItem
 from actions.api_client import ApiRefused, ApiUnavailable, CaseApi
+from actions.reading_form import ReadingFormValidation, pause_events
 from actions.texts import API_DOWN, HOTLINE
-from actions.validation import BaseFormValidation, entity_values, latest_text, say
+from actions.validation import entity_values, latest_text, say
 
 _CASE_NO = re.compile(r"[A-Za-z]{2}\d{8}-?\d{5}-?\d")
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]{16,}")
 SCORES = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意"}
 
 
-class ValidateProgressForm(BaseFormValidation):
+class ValidateProgressForm(ReadingFormValidation):
+    """The case number and access code. Entered only when a case number is given or a case was
+    filed in this conversation; anything else (a question, 谢谢, another request) leaves the form."""
+
     def name(self) -> str:
         return "validate_progress_form"
 
-    async def validate_case_no(self, value, dispatcher, tracker, domain):
-        m = _CASE_NO.search(str(value or ""))
-        if not m:
-            return self.refuse(dispatcher, "case_no", "案件号像“SH20261129-48273-5”这样，请再发一次。")
-        return {"case_no": m.group(0).upper().replace("-", "")}
+    async def needed(self, tracker: Tracker) -> list[str]:
+        return ["case_no", "access_token"]
 
-    async def validate_access_token(self, value, dispatcher, tracker, domain):
-        text = str(value or "")
-        m = _TOKEN.search(text.replace(tracker.get_slot("case_no") or "\0", ""))
-        if not m:
-            return self.refuse(dispatcher, "access_token", "查询码是提交时给您的一串字母和数字，请再发一次。")
-        return {"access_token": m.group(0)}
+    async def read(self, dispatcher, tracker, domain, requested) -> list:
+        text = latest_text(tracker)
+        events: list = []
+        m = _CASE_NO.search(text)
+        if m:
+            events.append(SlotSet("case_no", m.group(0).upper().replace("-", "")))
+        token = _TOKEN.search(_CASE_NO.sub(" ", text))
+        if token and (m or tracker.get_slot("case_no")):
+            events.append(SlotSet("access_token", token.group(0)))
+        if events:
+            return events
+        if requested is None and not tracker.get_slot("case_no"):
+            dispatcher.utter_message(response="utter_no_case_here")
+            return pause_events()
+        if has_question(text):  # "注销户口要带啥": answered, and the case number is not asked again
+            return pause_events() + await ActionAnswerItem().run(dispatcher, tracker, domain)
+        return []
 
 
 class ActionCheckProgress(Action):
@@ -43,6 +57,8 @@ class ActionCheckProgress(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         case_no, token = tracker.get_slot("case_no"), tracker.get_slot("access_token")
+        if not case_no or not token:  # the progress form stopped before a case was named
+            return []
         try:
             case = await CaseApi().case(case_no, token)
         except ApiUnavailable:

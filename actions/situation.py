@@ -1,14 +1,13 @@
 """The guided flow up to the checklist: condolence, situation questions, choice of items, checklist.
 
-Only the questions the chosen items need are asked: the form's required slots are the death
-circumstances, the applicant's relationship and the item choice, then whatever the checklist's
-``missing_fields`` still lists. Questions, answers and button labels come from the case API
-(GET /api/v1/situation, which reads knowledge/situation.yaml).
+Only the questions the chosen items need are asked: the death circumstances and the applicant's
+relationship, then whatever the checklist's ``missing_fields`` still lists. Questions that belong
+together are asked in one message (knowledge/situation.yaml ``groups``); every fact a message
+states is kept, whenever it is said ("我爸企业退休的，没有驾照" in the first message is not asked again).
 """
 
 from __future__ import annotations
 
-import abc
 import re
 from typing import Any
 
@@ -17,36 +16,38 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.answers import answer_for
+from actions.answer_reader import (
+    _answer_words,
+    dont_know,
+    field_words,
+    group_of,
+    has_question,
+    normalise,
+    options_text,
+    read_facts,
+)
+from actions.answers import ActionAnswerItem, answer_for
 from actions.api_client import ApiRefused, ApiUnavailable, CaseApi
-from actions.texts import API_DOWN, condolence_once, render_checklist
-from actions.validation import BaseFormValidation, entity_values, latest_intent, latest_text, say
+from actions.catalog_data import generated_catalog
+from actions.clock import china_today
+from actions.dates import find_date
+from actions.reading_form import ReadingFormValidation, reask_count
+from actions.texts import API_DOWN, DEATH_WORDS, condolence_once, render_checklist
+from actions.validation import entity_values, latest_intent, latest_text, say
 
 BASE_SLOTS = ["death_nature", "death_place", "relationship"]
+# every asked field but the channel: the assistant is the online channel
 SITUATION_SLOTS = [
-    "death_nature",
-    "death_place",
-    "relationship",
-    "funeral",
-    "hukou_in_guizhou",
-    "driving_license_gz",
-    "pension_scheme",
-    "pension_status",
-    "medical_scheme",
-    "has_housing_fund",
-    "housing_fund_loan_settled",
-    "deposits",
-    "has_equity",
-    "receives_assistance",
+    f["key"] for f in generated_catalog()["situation"] if f.get("asked", True) and f["key"] != "channel"
 ]
 ALL = "all"
-_DONT_KNOW = re.compile(r"不清楚|不知道|不晓得|不确定|搞不清|说不清")
-# Used only when the API cannot be reached, so the family can still go on answering.
-_OFFLINE_QUESTIONS = {
-    "death_nature": "请问亲人是因为生病或年纪大了走的，还是因为意外走的？",
-    "death_place": "亲人是在医院走的，还是在家里走的？",
-    "relationship": "请问您是亲人的什么人？",
-}
+ITEM_NAMES = {i["key"]: i["colloquial_name"] for i in generated_catalog()["items"]}
+CORRECTION = re.compile(
+    r"刚才|选错|说错|填错|弄错|搞错|写错|输错|打错|错了|改成|改为|改一下|要改|不对|其实|应该是|不是.{1,8}是"
+)
+_ADD = re.compile(r"再加|加上|还要|也要|也办|再办|添上|顺便|另外|也帮")
+_REMOVE = re.compile(r"不要|不办|去掉|删掉|取消|别办|不用办|不需要")
+_ONLY = re.compile(r"只办|只要|就办|只想办|只需要")
 
 
 def situation_from(tracker: Tracker) -> dict[str, Any]:
@@ -58,14 +59,89 @@ def items_for_api(tracker: Tracker) -> list[str] | None:
     return None if not chosen or ALL in chosen else list(chosen)
 
 
-def chosen_from_message(tracker: Tracker) -> list[str] | None:
-    """The items the latest message chooses: keys, [ALL] for 都办 / a plain yes, None when no choice."""
-    items = [k for k in entity_values(tracker, "item") if isinstance(k, str)]
-    if items:
-        return [ALL] if ALL in items else items
-    if latest_intent(tracker) in ("select_items", "affirm"):
-        return [ALL]
-    return None
+def value_words(field_key: str, value: Any) -> str:
+    fw = field_words().get(field_key)
+    if fw is None:
+        return str(value)
+    if fw.type == "bool":
+        return ("是" if value else "不是") if fw.yes_means else ("没有" if value else "有")
+    return _answer_words(fw.labels.get(value, str(value)))
+
+
+def fact_events(tracker: Tracker, asked: list[str], dispatcher: CollectingDispatcher | None = None) -> list:
+    """SlotSets for the facts of the latest message.
+
+    A field just asked takes the answer; another field is filled when still empty, or changed when
+    the message says it corrects ("刚才选错了，不是病死的，是摔死的") — then the change is said back."""
+    text = latest_text(tracker)
+    facts = read_facts(text, asked)
+    if text.startswith("/"):  # a button: its payload names the value
+        for key in SITUATION_SLOTS:
+            given = entity_values(tracker, key)
+            if given:
+                facts[key] = given[-1]
+    correcting = bool(CORRECTION.search(normalise(text)))
+    events: list = []
+    changed: list[str] = []
+    for key, value in facts.items():
+        if key not in SITUATION_SLOTS or value not in field_words()[key].values:
+            continue
+        old = tracker.get_slot(key)
+        if key in asked or old is None or (correcting and old != value):
+            events.append(SlotSet(key, value))
+            if old is not None and old != value:
+                changed.append(value_words(key, value))
+    if changed and dispatcher is not None:
+        say(dispatcher, f"好的，已经改成：{'、'.join(changed)}。跟着要办的事我会重新核对。")
+    if tracker.get_slot("death_date") is None and DEATH_WORDS.search(text):
+        found = find_date(text, china_today())
+        if found is not None and found.date <= china_today():
+            events.append(SlotSet("death_date", found.date.isoformat()))
+    return events
+
+
+async def active_keys(tracker: Tracker) -> list[str]:
+    """The items that would be handled now: the chosen ones, or every eligible one for 都办."""
+    chosen = items_for_api(tracker)
+    if chosen is not None:
+        return chosen
+    if tracker.get_slot("active_items"):
+        return list(tracker.get_slot("active_items"))
+    try:
+        result = await CaseApi().checklist(situation_from(tracker), None)
+    except (ApiUnavailable, ApiRefused):
+        return []
+    return [i["key"] for i in result["items"] if i["status"] in ("selected", "added_prerequisite")]
+
+
+async def selection_change(
+    tracker: Tracker, dispatcher: CollectingDispatcher, *, plain_is_choice: bool
+) -> list:
+    """ "只办注销户口" replaces the choice, "再加上公积金" adds, "不要查股份了" removes; says what changed."""
+    items = [k for k in entity_values(tracker, "item") if isinstance(k, str) and k in ITEM_NAMES]
+    text = normalise(latest_text(tracker))
+    if not items:
+        if (
+            latest_intent(tracker) == "select_items"
+            and plain_is_choice
+            and re.search(r"都办|全部|都要", text)
+        ):
+            return [SlotSet("selected_items", [ALL])]
+        return []
+    names = "、".join(f"“{ITEM_NAMES[k]}”" for k in items)
+    if _REMOVE.search(text) and not _ONLY.search(text):
+        current = [k for k in await active_keys(tracker) if k not in items]
+        say(dispatcher, f"好的，{names}不办了。")
+        return [SlotSet("selected_items", current or [ALL]), SlotSet("active_items", None)]
+    if _ADD.search(text):
+        current = await active_keys(tracker)
+        added = [k for k in items if k not in current]
+        say(dispatcher, f"好的，加上了{names}。" if added else f"{names}已经在要办的事里了。")
+        return [SlotSet("selected_items", current + added), SlotSet("active_items", None)]
+    if _ONLY.search(text) or plain_is_choice:
+        say(dispatcher, f"好的，这次办{names}。")
+        return [SlotSet("selected_items", items), SlotSet("active_items", None)]
+    return []
 
 
 class ActionRespondDeath(Action):
@@ -75,7 +151,7 @@ class ActionRespondDeath(Action):
         return "action_respond_death"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        events: list = []
+        events: list = fact_events(tracker, [])
         condolence = condolence_once(tracker, events)
         offer = (
             "后面要办的手续，我可以帮您一件件理清楚：问您几个简单的问题，"
@@ -83,11 +159,12 @@ class ActionRespondDeath(Action):
         )
         items = [k for k in entity_values(tracker, "item") if isinstance(k, str)]
         answers = []
-        for key in items:  # "我爸走了，户口咋个销": answer the question asked too, briefly
-            try:
-                answers.append(await answer_for(CaseApi(), key, None, True, tracker))
-            except (ApiUnavailable, ApiRefused):
-                continue
+        if has_question(latest_text(tracker)):
+            for key in items:  # "我爸走了，户口咋个销": answer the question asked too, briefly
+                try:
+                    answers.append(await answer_for(CaseApi(), key, None, True, tracker))
+                except (ApiUnavailable, ApiRefused):
+                    continue
         if answers:
             say(dispatcher, condolence + "\n\n".join(answers), json_message={"items": items})
             condolence = ""
@@ -96,21 +173,21 @@ class ActionRespondDeath(Action):
             {"title": "我先问问", "payload": "/deny"},
         ]
         say(dispatcher, condolence + offer, buttons=buttons)
-        if items and not tracker.get_slot("selected_items"):
-            events.append(SlotSet("selected_items", items))
         return events
 
 
 class ActionStartApplication(Action):
-    """start_application: keep any items named in the message and say what comes next."""
+    """start_application (or 接着办): keep the facts and items of the message; the form asks the rest."""
 
     def name(self) -> str:
         return "action_start_application"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        events: list = [SlotSet("api_failed", None)]
-        items = [k for k in entity_values(tracker, "item") if isinstance(k, str)]
-        if items:
+        events: list = [SlotSet("api_failed", None), SlotSet("form_paused", None), SlotSet("reask", None)]
+        events.append(SlotSet("requested_slot", None))
+        events += fact_events(tracker, [])
+        items = [k for k in entity_values(tracker, "item") if isinstance(k, str) and k in ITEM_NAMES]
+        if items and not tracker.get_slot("selected_items"):
             events.append(SlotSet("selected_items", items))
         if all(tracker.get_slot(s) is None for s in BASE_SLOTS):
             say(dispatcher, "好的。我先问几个简单的问题，只问办事用得上的，不清楚的可以直接说不清楚。")
@@ -124,145 +201,127 @@ class ActionSelectItems(Action):
         return "action_select_items"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        chosen = chosen_from_message(tracker) or [ALL]
-        return [SlotSet("selected_items", chosen)]
+        events = await selection_change(tracker, dispatcher, plain_is_choice=True)
+        return events or [SlotSet("selected_items", [ALL])]
 
 
-class ValidateSituationForm(BaseFormValidation):
+class ValidateSituationForm(ReadingFormValidation):
     def name(self) -> str:
         return "validate_situation_form"
 
-    async def required_slots(
-        self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[str]:
-        base = [*BASE_SLOTS, "selected_items"]
-        if any(tracker.get_slot(s) is None for s in base):
-            return base
+    async def needed(self, tracker: Tracker) -> list[str]:
+        if any(tracker.get_slot(s) is None for s in BASE_SLOTS):
+            return list(BASE_SLOTS)
         try:
             result = await CaseApi().checklist(situation_from(tracker), items_for_api(tracker))
         except (ApiUnavailable, ApiRefused):
-            return base  # the checklist action words the failure
+            return list(BASE_SLOTS)  # the checklist action words the failure
         missing = [f["key"] for f in result.get("missing_fields", []) if f["key"] in SITUATION_SLOTS]
-        return base + [k for k in missing if k not in base]
+        return BASE_SLOTS + [k for k in missing if k not in BASE_SLOTS]
 
-    async def extract_selected_items(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") != "selected_items":
-            return {}
-        chosen = chosen_from_message(tracker)
-        return {"selected_items": chosen} if chosen else {}
-
-    async def _allowed(self, key: str) -> list[Any] | None:
-        try:
-            fields = await CaseApi().situation_fields()
-        except (ApiUnavailable, ApiRefused):
-            return None
-        for f in fields:
-            if f["key"] == key:
-                return [v["value"] for v in f.get("values", [])] or [True, False]
-        return None
-
-    async def _check(self, key: str, value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
-        if isinstance(value, list):
-            value = value[-1] if value else None
-        allowed = await self._allowed(key)
-        if value is None or (allowed is not None and value not in allowed):
-            return {key: None}
-        return {key: value}
-
-    async def _unknown(self, key: str, tracker: Tracker) -> dict[str, Any]:
-        """ "不清楚" to the question just asked is an answer when the field has an unknown value."""
-        if tracker.get_slot("requested_slot") != key or not _DONT_KNOW.search(latest_text(tracker)):
-            return {}
-        allowed = await self._allowed(key) or []
-        return {key: "unknown"} if "unknown" in allowed else {}
-
-    def __getattr__(self, attr: str):  # validate_/extract_<situation field> for every field, one rule each
-        prefix, _, key = attr.partition("_")
-        if prefix == "validate" and key in SITUATION_SLOTS:
-
-            async def validate(value, dispatcher, tracker, domain):
-                return await self._check(key, value, dispatcher)
-
-            return validate
-        if prefix == "extract" and key in SITUATION_SLOTS:
-
-            async def extract(dispatcher, tracker, domain):
-                return await self._unknown(key, tracker)
-
-            return extract
-        raise AttributeError(attr)
+    async def read(self, dispatcher, tracker, domain, requested) -> list:
+        asked = [f for f in (tracker.get_slot("asked_fields") or [requested]) if f]
+        events = await selection_change(tracker, dispatcher, plain_is_choice=False)
+        events += fact_events(tracker, asked, dispatcher)
+        text = latest_text(tracker)
+        if has_question(text):  # a side question is answered; the form then asks on
+            events += await ActionAnswerItem().run(dispatcher, tracker, domain)
+        elif requested and not events and dont_know(text):
+            fw = field_words().get(requested)
+            # "有没有公积金？" — "不晓得": counted as none for now (a place or a loan is not guessed)
+            if fw is not None and fw.nouns and not fw.yes_words and fw.type == "bool":
+                say(dispatcher, "不清楚也没关系，先按没有算；以后查到了，跟我说“再加上……”就行。")
+                events.append(SlotSet(requested, not fw.yes_means))
+        return events
 
 
-class AskSituation(Action, abc.ABC):
-    """Asks one situation question with buttons whose titles are Chinese and payloads set the slot."""
+class AskSituation(Action):
+    """Asks the requested field, together with the fields of its group that are still needed."""
 
     field = ""
 
     def name(self) -> str:
         return f"action_ask_{self.field}"
 
-    @abc.abstractmethod
-    def _concrete(self) -> None:
-        """Only the per-field subclasses below are registered as actions."""
-
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        try:
-            fields = {f["key"]: f for f in await CaseApi().situation_fields()}
-        except (ApiUnavailable, ApiRefused):
-            say(dispatcher, _OFFLINE_QUESTIONS.get(self.field, API_DOWN))
-            return []
-        f = fields[self.field]
-        values = f.get("values") or [{"value": True, "label": "是"}, {"value": False, "label": "否"}]
+        fields = [self.field]
+        group = group_of(self.field)
+        if group:
+            needed = await ValidateSituationForm().needed(tracker)
+            fields = [f for f in group["fields"] if f in needed and tracker.get_slot(f) is None] or fields
+        again = reask_count(tracker, self.field) > 0
+        prefix = "不好意思，我没太明白。" if again else ""
+        if len(fields) > 1:
+            example = f"比如“{group['example']}”。" if again and group.get("example") else ""
+            say(dispatcher, prefix + group["question"] + example, json_message={"asks": fields})
+            return [SlotSet("asked_fields", fields)]
+        fw = field_words()[self.field]
+        values = list(fw.labels) or [fw.yes_means, not fw.yes_means]
         buttons = []
-        for v in values:
-            value = v["value"]
+        for value in values:
             literal = "true" if value is True else "false" if value is False else f'"{value}"'
-            buttons.append({"title": v["label"], "payload": f'/inform{{"{self.field}": {literal}}}'})
-        say(dispatcher, f["question"], buttons=buttons)
-        return []
+            title = _answer_words(fw.labels[value]) if value in fw.labels else value_words(self.field, value)
+            buttons.append({"title": title, "payload": f'/inform{{"{self.field}": {literal}}}'})
+        tail = options_text(self.field) if again else ""
+        say(dispatcher, prefix + fw.question + tail, buttons=buttons)
+        return [SlotSet("asked_fields", [self.field])]
 
 
-def _concrete(self) -> None:
-    return None
+# one action per field, so that `action_ask_<field>` is found by name in the code
+class AskDeathNature(AskSituation):
+    field = "death_nature"
 
 
-# action_ask_<field> for every situation field (Rasa's form calls them to ask the requested slot)
-ASK_ACTIONS = {
-    key: type(
-        f"ActionAsk_{key}", (AskSituation,), {"field": key, "_concrete": _concrete, "__module__": __name__}
-    )
-    for key in SITUATION_SLOTS
-}
+class AskDeathPlace(AskSituation):
+    field = "death_place"
 
 
-class ActionAskSelectedItems(Action):
-    def name(self) -> str:
-        return "action_ask_selected_items"
+class AskRelationship(AskSituation):
+    field = "relationship"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        try:
-            result = await CaseApi().checklist(situation_from(tracker), None)
-        except (ApiUnavailable, ApiRefused):
-            say(dispatcher, "要把能办的事都一起办，还是只办其中几件？只办几件的话直接告诉我是哪几件。")
-            return []
-        active = [i for i in result["items"] if i["status"] in ("selected", "added_prerequisite")]
-        text = (
-            "根据您说的情况，这些事可以一次申请、各部门同时办：\n"
-            + "、".join(i["colloquial_name"] for i in active)
-            + "。\n都办，还是只办其中几件？只办几件的话直接告诉我，比如“只办注销户口和停发养老金”。"
-        )
-        buttons = [{"title": "都办", "payload": "/select_items"}] + [
-            {"title": f"只办{i['colloquial_name']}", "payload": f'/select_items{{"item": ["{i["key"]}"]}}'}
-            for i in active
-        ]
-        say(dispatcher, text, buttons=buttons, json_message={"items": [i["key"] for i in active]})
-        return []
+
+class AskFuneral(AskSituation):
+    field = "funeral"
+
+
+class AskHukouInGuizhou(AskSituation):
+    field = "hukou_in_guizhou"
+
+
+class AskDrivingLicenseGz(AskSituation):
+    field = "driving_license_gz"
+
+
+class AskPensionScheme(AskSituation):
+    field = "pension_scheme"
+
+
+class AskPensionStatus(AskSituation):
+    field = "pension_status"
+
+
+class AskMedicalScheme(AskSituation):
+    field = "medical_scheme"
+
+
+class AskHasHousingFund(AskSituation):
+    field = "has_housing_fund"
+
+
+class AskHousingFundLoanSettled(AskSituation):
+    field = "housing_fund_loan_settled"
+
+
+class AskDeposits(AskSituation):
+    field = "deposits"
+
+
+class AskHasEquity(AskSituation):
+    field = "has_equity"
+
+
+class AskReceivesAssistance(AskSituation):
+    field = "receives_assistance"
 
 
 class ActionShowChecklist(Action):
@@ -297,8 +356,55 @@ class ActionShowChecklist(Action):
         }
         say(
             dispatcher,
-            text + "\n\n就按这个清单提交申请吗？要增减事项直接告诉我，比如“只办注销户口”。",
+            text + "\n\n就按这个清单提交申请吗？要增减事项直接告诉我，比如“再加上提取公积金”“不要查股份了”。",
             buttons=buttons,
             json_message={"items": active, "checklist": compact},
         )
         return [SlotSet("active_items", active), SlotSet("api_failed", None)]
+
+
+RESET_SLOTS = [
+    *SITUATION_SLOTS,
+    "selected_items",
+    "active_items",
+    "reask",
+    "asked_fields",
+    "form_paused",
+    "deceased_name",
+    "deceased_id_number",
+    "death_date",
+    "applicant_name",
+    "applicant_id_number",
+    "applicant_phone",
+    "payee_account",
+    "api_failed",
+]
+
+
+class ActionConfirmRestart(Action):
+    """restart outside a form: ask before clearing anything."""
+
+    def name(self) -> str:
+        return "action_confirm_restart"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        return [
+            e
+            for e in ReadingFormValidation.control("restart", dispatcher)
+            if e.get("name") == "confirm_restart"
+        ]
+
+
+class ActionRestartAnswer(Action):
+    """The answer to "要从头重新开始吗？": yes clears what was collected, no keeps it; the form asks on."""
+
+    def name(self) -> str:
+        return "action_restart_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        events: list = [SlotSet("confirm_restart", None), SlotSet("form_paused", None)]
+        if latest_intent(tracker) == "affirm":
+            say(dispatcher, "好的，我们从头来。")
+            return events + [SlotSet(s, None) for s in RESET_SLOTS]
+        say(dispatcher, "好的，接着刚才的办。")
+        return events

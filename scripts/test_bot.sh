@@ -32,7 +32,9 @@ if ! "$BOT_BIN/rasa" data validate --domain domain.yml --config config.yml --dat
 fi
 # Harmless: utter_ask_<slot> responses are used by forms and utter_default / utter_ask_rephrase by
 # the two-stage fallback, which the validator does not see. Every other warning fails the run.
-harmless="The utterance 'utter_(ask_[a-z_]+|default)' is not used in any story or rule"
+# Responses that actions send by name (dispatcher.utter_message(response=...)) are used too.
+by_actions=$(grep -rhoE 'response="utter_[a-z_]+"' actions | sed -E 's/response="utter_([a-z_]+)"/\1/' | sort -u | paste -sd'|' -)
+harmless="The utterance 'utter_(ask_[a-z_]+|default${by_actions:+|$by_actions})' is not used in any story or rule"
 warnings=$(grep -E "UserWarning|FutureWarning: .*(intent|entity|slot|story|rule)" "$OUT/validate.log" \
   | grep -E "rasa/(shared|validator|core|nlu)" | grep -vE "$harmless" || true)
 if [ -n "$warnings" ]; then
@@ -67,3 +69,7 @@ fi
 
 echo "== pytest tests/bot (actions against a real case API)"
 "$BOT_BIN/python" -m pytest tests/bot -q -p no:cacheprovider
+
+echo "== typed-family simulator (scripts/sim.sh: personas type every answer; transcripts in var/sim/transcripts)"
+# SIM_MAX_TURNS=12 makes more turns than that a failure for the typical families (printed either way).
+BOT_BIN="$BOT_BIN" API_BIN="$API_BIN" scripts/sim.sh ${SIM_MAX_TURNS:+--max-turns "$SIM_MAX_TURNS"}

@@ -46,6 +46,7 @@ class Catalog:
     survivor_rule: s.SurvivorRule
     regions: dict[str, s.Region]
     situation_model: type[BaseModel] = field(repr=False)
+    situation_groups: tuple[s.QuestionGroup, ...] = ()
 
     # ---- derived views
 
@@ -211,6 +212,8 @@ def load_catalog(directory: Path | None = None) -> Catalog:
     for f in fields.values():
         if f.type == "enum" and not f.values:
             c.fail("situation.yaml", f.key, "values", "an enum field needs values")
+    for g in parsed["situation"].groups:
+        c.keys("situation.yaml", g.key, "fields", g.fields, fields, "situation field")
     for it in items.values():
         c.keys(
             "items.yaml", it.key, "department", [it.department, *it.co_departments], departments, "department"
@@ -265,6 +268,7 @@ def load_catalog(directory: Path | None = None) -> Catalog:
         survivor_rule=parsed["figures"].survivor_rule,
         regions=regions,
         situation_model=_build_situation_model(fields),
+        situation_groups=tuple(parsed["situation"].groups),
     )
 
 

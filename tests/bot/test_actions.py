@@ -147,7 +147,8 @@ async def test_a_death_reported_with_a_question_gets_the_answer_too(api_env):
     dispatcher, out = await run(ActionRespondDeath(), events)
     text = texts(dispatcher)
     assert text.count("节哀") == 1 and "【注销户口】" in text and "派出所" in text
-    assert slots_of(out)["selected_items"] == ["hukou_cancel"]
+    # a question is not a choice: applying later still offers everything; who typed it is kept
+    assert "selected_items" not in slots_of(out) and slots_of(out)["relationship"] == "child"
 
 
 @pytest.mark.asyncio
@@ -174,13 +175,13 @@ async def _required(events):
 @pytest.mark.asyncio
 async def test_situation_form_asks_only_what_the_chosen_items_need(api_env):
     only_hukou = await _required([*situation(), SlotSet("selected_items", ["hukou_cancel"])])
-    assert only_hukou[4:] == ["hukou_in_guizhou"]
+    assert only_hukou[3:] == ["hukou_in_guizhou"]
     pension = await _required([*situation(), SlotSet("selected_items", ["social_insurance_suspend"])])
     assert "pension_scheme" in pension and "hukou_in_guizhou" not in pension
     answered = await _required(
         [*situation(), SlotSet("selected_items", ["hukou_cancel"]), SlotSet("hukou_in_guizhou", True)]
     )
-    assert answered == ["death_nature", "death_place", "relationship", "selected_items"]
+    assert answered == ["death_nature", "death_place", "relationship"]
     assert (await _required([SlotSet("death_nature", "normal")]))[:3] == [
         "death_nature",
         "death_place",
@@ -188,30 +189,96 @@ async def test_situation_form_asks_only_what_the_chosen_items_need(api_env):
     ]
 
 
+async def _answer(text, intent="inform", events=(), entities=None):
+    """One typed message to the situation form, as Rasa runs it: returns slots and what was said."""
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker([*events, user(text, intent, entities)])
+    out = await ValidateSituationForm().run(dispatcher, tracker, DOMAIN)
+    return slots_of(out), texts(dispatcher), out
+
+
 @pytest.mark.asyncio
-async def test_select_all_and_some_items_from_the_form(api_env):
-    form = ValidateSituationForm()
-    events = [*situation(), SlotSet("requested_slot", "selected_items"), ActiveLoop("situation_form")]
-    out = await form.run(
-        CollectingDispatcher(), make_tracker([*events, user("都办", "select_items")]), DOMAIN
-    )
-    assert slots_of(out)["selected_items"] == ["all"]
-    some = [*events, user("只办户口", "select_items", [ent("item", "hukou_cancel")])]
-    out = await form.run(CollectingDispatcher(), make_tracker(some), DOMAIN)
-    assert slots_of(out)["selected_items"] == ["hukou_cancel"]
-    assert slots_of(out)["requested_slot"] == "hukou_in_guizhou"
+async def test_items_are_replaced_added_and_removed_in_words(api_env):
+    asked = [*situation(), ActiveLoop("situation_form"), SlotSet("requested_slot", "funeral")]
+    slots, text, _ = await _answer("只办注销户口", "select_items", asked, [ent("item", "hukou_cancel")])
+    assert slots["selected_items"] == ["hukou_cancel"] and "注销户口" in text
+    assert slots["requested_slot"] == "hukou_in_guizhou"
+    chosen = [*asked, SlotSet("selected_items", ["hukou_cancel"])]
+    slots, text, _ = await _answer("再加上公积金", "select_items", chosen, [ent("item", "housing_fund_withdraw")])
+    assert slots["selected_items"] == ["hukou_cancel", "housing_fund_withdraw"] and "加上了" in text
+    both = [*asked, SlotSet("selected_items", ["hukou_cancel", "housing_fund_withdraw"])]
+    slots, text, _ = await _answer("公积金不要了", "select_items", both, [ent("item", "housing_fund_withdraw")])
+    assert slots["selected_items"] == ["hukou_cancel"] and "不办了" in text
 
 
 @pytest.mark.asyncio
 async def test_dont_know_is_an_answer_where_the_field_allows_it(api_env):
-    form = ValidateSituationForm()
     asked = [ActiveLoop("situation_form"), SlotSet("requested_slot", "death_nature")]
-    out = await form.run(CollectingDispatcher(), make_tracker([*asked, user("不晓得", "deny")]), DOMAIN)
-    assert slots_of(out)["death_nature"] == "unknown"
-    asked = [*situation(), SlotSet("selected_items", ["all"]), ActiveLoop("situation_form")]
-    bool_q = [*asked, SlotSet("requested_slot", "hukou_in_guizhou"), user("不晓得", "deny")]
-    out = await form.run(CollectingDispatcher(), make_tracker(bool_q), DOMAIN)
-    assert "hukou_in_guizhou" not in slots_of(out)  # a yes/no question has no "unknown"
+    slots, _, _ = await _answer("不晓得", "deny", asked)
+    assert slots["death_nature"] == "unknown"
+    base = [*situation(), SlotSet("selected_items", ["all"]), ActiveLoop("situation_form")]
+    slots, text, _ = await _answer("不晓得", "deny", [*base, SlotSet("requested_slot", "hukou_in_guizhou")])
+    assert "hukou_in_guizhou" not in slots  # a yes/no question about a place has no "unknown"
+    slots, text, _ = await _answer("不清楚", "deny", [*base, SlotSet("requested_slot", "has_housing_fund")])
+    assert slots["has_housing_fund"] is False and "先按没有算" in text
+
+
+@pytest.mark.asyncio
+async def test_no_means_no_at_a_question_whose_buttons_are_yes_no_and_unknown(api_env):
+    base = [*situation(), SlotSet("selected_items", ["all"]), ActiveLoop("situation_form")]
+    for typed in ("没有", "没得", "否"):
+        slots, text, _ = await _answer(typed, "deny", [*base, SlotSet("requested_slot", "has_equity")])
+        assert slots["has_equity"] == "no", typed
+        assert "停在这里" not in text
+    slots, _, _ = await _answer("不清楚", "deny", [*base, SlotSet("requested_slot", "deposits")])
+    assert slots["deposits"] == "unknown"
+    loan = [*base, SlotSet("has_housing_fund", True), SlotSet("requested_slot", "housing_fund_loan_settled")]
+    slots, _, _ = await _answer("没有", "deny", loan)
+    assert slots["housing_fund_loan_settled"] is True  # no loan owed: the fund can be drawn
+
+
+@pytest.mark.asyncio
+async def test_an_answer_not_understood_is_asked_once_more_then_handed_to_people(api_env):
+    base = [*situation(), SlotSet("selected_items", ["all"]), ActiveLoop("situation_form")]
+    asked = [*base, SlotSet("requested_slot", "funeral")]
+    slots, text, out = await _answer("嗯嗯这个嘛", "inform", asked)
+    assert slots["reask"] == {"slot": "funeral", "count": 1} and slots["requested_slot"] == "funeral"
+    dispatcher = CollectingDispatcher()
+    from actions.situation import AskFuneral
+
+    await AskFuneral().run(dispatcher, make_tracker([*asked, *out]), DOMAIN)
+    assert "没太明白" in texts(dispatcher) and "比如“火化" in texts(dispatcher)
+    again = [*asked, *out, SlotSet("requested_slot", "funeral")]
+    slots, text, out = await _answer("说不好说", "inform", again)
+    assert slots["form_paused"] is True and any(e["event"] == "active_loop" for e in out)
+
+
+@pytest.mark.asyncio
+async def test_a_side_question_is_answered_and_the_facts_of_the_message_kept(api_env):
+    base = [*situation(), ActiveLoop("situation_form"), SlotSet("requested_slot", "funeral")]
+    question = "车祸的死亡证明是医院开还是交警开？"
+    slots, text, _ = await _answer(question, "ask_where", base, [ent("item", "death_cert_abnormal")])
+    assert "意外去世开死亡证明" in text and "death_nature" not in slots
+    assert slots["requested_slot"] == "funeral"
+
+
+@pytest.mark.asyncio
+async def test_control_words_stop_restart_or_hand_off_inside_the_form(api_env):
+    base = [*situation(), ActiveLoop("situation_form"), SlotSet("requested_slot", "funeral")]
+    for typed, kind in (("算了", "exit"), ("谢谢", "thanks"), ("转人工", "handoff"), ("重新开始", "restart")):
+        slots, _, out = await _answer(typed, "deny", base)
+        stopped = [e for e in out if e["event"] == "active_loop" and e["name"] is None]
+        assert slots["form_paused"] is True and stopped, typed
+        assert "funeral" not in slots
+    slots, _, _ = await _answer("重新开始", "restart", base)
+    assert slots["confirm_restart"] is True
+
+
+@pytest.mark.asyncio
+async def test_a_correction_changes_that_answer_and_says_so(api_env):
+    base = [*situation(), ActiveLoop("situation_form"), SlotSet("requested_slot", "funeral")]
+    slots, text, _ = await _answer("刚才选错了，不是病死的，是摔死的", "inform", base)
+    assert slots["death_nature"] == "abnormal" and "已经改成" in text and "意外去世" in text
 
 
 @pytest.mark.asyncio
@@ -247,7 +314,7 @@ async def test_abnormal_death_goes_through_the_police_certificate(api_env):
 
 
 async def _validate(slot, text, extra=()):
-    # as Rasa does it: the from_text mapping fills the slot (action_extract_slots), then the form validates
+    # as Rasa does it: the form's validation reads the typed message
     events = [
         SlotSet("relationship", "child"),
         *extra,
@@ -255,11 +322,10 @@ async def _validate(slot, text, extra=()):
         SlotSet("requested_slot", slot),
         user(text, "inform"),
         ActionExecuted("action_extract_slots"),
-        SlotSet(slot, text),
     ]
     dispatcher = CollectingDispatcher()
     out = await ValidateApplicationForm().run(dispatcher, make_tracker(events), DOMAIN)
-    return slots_of(out), texts(dispatcher)
+    return {slot: None, **slots_of(out)}, texts(dispatcher)
 
 
 @pytest.mark.asyncio
@@ -282,10 +348,12 @@ async def test_birth_date_after_death_is_refused(api_env):
 
 @pytest.mark.asyncio
 async def test_dates_phone_and_names_are_parsed_from_plain_answers(api_env):
+    from actions.clock import china_today
+
     slots, _ = await _validate("death_date", "2026年11月27号")
     assert slots["death_date"] == "2026-11-27"
     slots, _ = await _validate("death_date", "昨天")
-    assert slots["death_date"] == (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    assert slots["death_date"] == (china_today() - dt.timedelta(days=1)).isoformat()
     slots, text = await _validate("death_date", "2099-01-01")
     assert slots["death_date"] is None and "晚于今天" in text
     slots, _ = await _validate("applicant_phone", "138 1234 5678")
@@ -294,6 +362,24 @@ async def test_dates_phone_and_names_are_parsed_from_plain_answers(api_env):
     assert slots["applicant_phone"] is None
     slots, _ = await _validate("applicant_name", "我叫李建国")
     assert slots["applicant_name"] == "李建国"
+
+
+@pytest.mark.asyncio
+async def test_name_id_and_phone_in_one_message(api_env):
+    slots, _ = await _validate("deceased_name", f"王秀英 {DECEASED_ID}")
+    assert slots["deceased_name"] == "王秀英" and slots["deceased_id_number"] == DECEASED_ID
+    slots, _ = await _validate("applicant_name", f"李建国，{APPLICANT_ID}，{PHONE}")
+    assert slots["applicant_name"] == "李建国" and slots["applicant_id_number"] == APPLICANT_ID
+    assert slots["applicant_phone"] == PHONE
+
+
+@pytest.mark.asyncio
+async def test_requests_and_control_words_are_never_taken_as_a_name(api_env):
+    slots, _ = await _validate("deceased_name", "我要申请")
+    assert slots["deceased_name"] is None and slots["reask"]["count"] == 1
+    for typed in ("谢谢", "不办了", "重新开始"):
+        slots, _ = await _validate("deceased_name", typed)
+        assert slots["deceased_name"] is None and slots["form_paused"] is True, typed
 
 
 @pytest.mark.asyncio
@@ -456,18 +542,26 @@ def test_log_lines_are_masked(caplog):
 
 
 @pytest.mark.asyncio
-async def test_situation_question_comes_from_the_api_with_chinese_buttons_setting_the_slot(api_env):
-    from actions.situation import ASK_ACTIONS
+async def test_situation_question_from_the_catalog_with_chinese_buttons_setting_the_slot(api_env):
+    from actions.situation import AskFuneral, AskHukouInGuizhou, AskPensionScheme
 
-    dispatcher, _ = await run(ASK_ACTIONS["funeral"](), [user("我要申请", "start_application")])
+    asked = [*situation(), SlotSet("selected_items", ["hukou_cancel", "funeral_subsidy"])]
+    dispatcher, out = await run(AskFuneral(), [*asked, user("我要申请", "start_application")])
     message = dispatcher.messages[0]
-    assert "火化" in message["text"]
-    assert {"title": "火化", "payload": '/inform{"funeral": "cremation"}'} in message["buttons"]
-    dispatcher, _ = await run(ASK_ACTIONS["hukou_in_guizhou"](), [user("我要申请", "start_application")])
+    # funeral and hukou are needed together: one question for both, typed answers expected
+    assert "火化" in message["text"] and "户口" in message["text"]
+    assert slots_of(out)["asked_fields"] == ["funeral", "hukou_in_guizhou"]
+    only = [*asked, SlotSet("funeral", "cremation")]
+    dispatcher, out = await run(AskHukouInGuizhou(), [*only, user("火化", "inform")])
     assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == [
         '/inform{"hukou_in_guizhou": true}',
         '/inform{"hukou_in_guizhou": false}',
     ]
+    pension = [*situation(), SlotSet("selected_items", ["social_insurance_suspend"])]
+    dispatcher, out = await run(AskPensionScheme(), [*pension, user("我要申请", "start_application")])
+    assert {"title": "企业职工养老保险", "payload": '/inform{"pension_scheme": "enterprise"}'} in dispatcher.messages[0][
+        "buttons"
+    ] or "养老保险" in dispatcher.messages[0]["text"]
 
 
 @pytest.mark.asyncio

@@ -6,8 +6,10 @@ Environment (all optional in development):
 - ``OLD_SECRET_KEYS``: comma-separated former master secrets, used only to decrypt (key rotation).
 - ``LOOKUP_HASH_SECRET``: the secret of the keyed lookup hashes when it must differ from
   ``SECRET_KEY`` (set it to the former secret when rotating; see docs/security.md).
-- ``APP_ENV``: ``production`` refuses to start without ``SECRET_KEY`` and disables every
-  development key and token; anything else is development.
+- ``APP_ENV``: unset, ``development``, ``dev``, ``test``, ``testing``, ``ci`` or ``local`` is
+  development; any other value (``production``, ``prod``, ``staging``, a typo) is production: the
+  API refuses to start without ``SECRET_KEY``, ``DEPARTMENT_API_KEYS`` and ``STAFF_TOKENS``, and
+  every development key and token is disabled.
 - ``DEV_SECRET_FILE``: where the development secret lives (default ``var/dev-secret``).
 - ``DEPARTMENT_API_KEYS``: JSON ``{department_key: api_key}``.
 - ``STAFF_TOKENS``: JSON ``{token: {"role": ..., "staff_id": ...}}``.
@@ -44,8 +46,13 @@ class ConfigError(RuntimeError):
     """The configuration cannot be used; the message says what to set."""
 
 
+# APP_ENV values that mean "not production"; anything else (production, prod, staging, Production, a
+# typo ...) is treated as production: no development credentials, secrets required. Fail safe.
+DEVELOPMENT_ENVS = ("", "development", "dev", "test", "testing", "ci", "local")
+
+
 def is_production() -> bool:
-    return os.environ.get("APP_ENV", "").strip().lower() in ("production", "prod")
+    return os.environ.get("APP_ENV", "").strip().lower() not in DEVELOPMENT_ENVS
 
 
 def dev_secret_path() -> Path:

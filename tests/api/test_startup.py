@@ -130,3 +130,23 @@ def test_production_with_its_secrets_starts(sqlite_url, monkeypatch):
         monkeypatch.undo()
         settings.get_settings.cache_clear()
         use_database(sqlite_url)
+
+
+@pytest.mark.parametrize("value", ["production", "prod", "Production ", "PRODUCTION", "staging", "prodution"])
+def test_any_app_env_but_development_is_production(monkeypatch, value):
+    """Development credentials were active unless APP_ENV was exactly production/prod."""
+    from api.security import config
+
+    monkeypatch.setenv("APP_ENV", value)
+    monkeypatch.delenv("DEPARTMENT_API_KEYS", raising=False)
+    monkeypatch.delenv("STAFF_TOKENS", raising=False)
+    assert config.is_production()
+    assert config.department_keys() == {} and config.staff_tokens() == {}
+
+
+@pytest.mark.parametrize("value", ["", "development", "dev", "test", "CI", "local"])
+def test_development_app_envs(monkeypatch, value):
+    from api.security import config
+
+    monkeypatch.setenv("APP_ENV", value)
+    assert not config.is_production()

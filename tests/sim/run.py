@@ -438,17 +438,29 @@ def main(argv: list[str] | None = None) -> int:
                 write_transcript(args.transcripts, out)
 
     print()
-    print(f"{'persona':<11} {'turns':>5} {'target':>6}  result")
+    print(f"{'persona':<11} {'turns':>5} {'target':>6} {'unread':>6}  result")
     for out, target in outcomes:
         turns = str(out.turns) if out.turns_to_case is not None else f">{out.turns}"
-        result = "pass" if not out.failures else f"FAIL ({len(out.failures)})"
-        print(f"{out.persona.key:<11} {turns:>5} {('≤' + str(target)) if target else '-':>6}  {result}")
+        over = " over target" if target and out.turns_to_case and out.turns_to_case > target else ""
+        result = ("pass" if not out.failures else f"FAIL ({len(out.failures)})") + over
+        goal = f"<={target}" if target else "-"
+        print(f"{out.persona.key:<11} {turns:>5} {goal:>6} {len(out.unmatched):>6}  {result}")
+    print("turns: family messages from the first to the filed case (> : no case); unread: bot messages")
+    print("the persona found nothing to answer in; target: typical families (--max-turns N fails above N)")
     for out, _ in outcomes:
         print(f"\n{out.persona.key} — {out.persona.title} (sender {out.sender})")
         for f in out.failures:
             print(f"  FAIL {f}")
         for n in out.notes:
             print(f"  note {n}")
+        if out.failures:
+            print("  last exchanges:")
+            for ex in out.exchanges[-3:]:
+                print(f"    family: {ex.said}")
+                for t in ex.bot:
+                    print(f"       bot: {short(t, 120)}")
+    if args.transcripts:
+        print(f"\nfull transcripts: {args.transcripts}/<persona>.txt")
     failed = [o.persona.key for o, _ in outcomes if o.failures]
     print(
         f"\n{len(outcomes) - len(failed)}/{len(outcomes)} personas passed"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from api.cases.schemas import Relationship, StrictIn, _id_number
+from api.identity import parse_id_number
 
 
 class DeathRecordIn(StrictIn):
@@ -23,6 +24,19 @@ class DeathRecordIn(StrictIn):
     )
 
     _idn = field_validator("id_number")(_id_number)
+
+    @model_validator(mode="after")
+    def _dates(self) -> DeathRecordIn:
+        # validated like a submission: a record dated in 2099, or before the birth date inside the
+        # ID number, is a department's data-entry error, not a fact to settle a family's case with
+        from api.clock import today
+
+        what = "去世日期" if self.kind == "death" else "火化日期"
+        if self.event_date > today():
+            raise ValueError(f"{what}不能晚于今天，请核对 event_date")
+        if self.event_date < parse_id_number(self.id_number):
+            raise ValueError(f"{what}早于身份证号中的出生日期，请核对 event_date 或身份证号")
+        return self
 
 
 class DeathRecordOut(BaseModel):

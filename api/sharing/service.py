@@ -9,6 +9,8 @@ result, which releases the tasks waiting for it.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any
 
 from sqlalchemy import select
@@ -20,8 +22,9 @@ from api.cases.models import CASE_OPEN, TERMINAL, Case
 from api.cases.service import checklist_summary, notify
 from api.catalog.loader import get_catalog
 from api.checklist.engine import build_checklist
+from api.errors import ApiError
 from api.identity import mask_id_number, mask_name
-from api.security.crypto import encrypt, lookup_hash
+from api.security.crypto import decrypt, encrypt, lookup_hash
 from api.sharing.models import DeathRecord, RelationshipVerification
 from api.sharing.schemas import DeathRecordIn, RelationshipIn
 from api.tasks.service import _enqueue, add_event, refresh_case_status, release_unblocked
@@ -41,6 +44,11 @@ def _recompute_checklist(case: Case) -> None:
     case.checklist = checklist_summary(result)
 
 
+def _name_key(name: str) -> str:
+    """Names compared as written, ignoring width, spaces and the middle dots of minority names."""
+    return re.sub(r"[\s·•・.]", "", unicodedata.normalize("NFKC", name or ""))
+
+
 def _open_cases(session: Session, **where: str) -> list[Case]:
     # locked like a transition locks its case, so a shared record and a department never race
     q = select(Case).where(Case.status == CASE_OPEN).options(selectinload(Case.tasks)).with_for_update()
@@ -53,6 +61,16 @@ def push_death_record(
     session: Session, department: str, body: DeathRecordIn, _retry: bool = True
 ) -> dict[str, Any]:
     h = lookup_hash(body.id_number)
+    open_cases = _open_cases(session, deceased_id_hash=h)
+    for case in open_cases:
+        if _name_key(decrypt(case.deceased_name_enc)) != _name_key(body.name):
+            # the same ID number under another name: one of the two is wrong; settle nothing
+            session.rollback()
+            raise ApiError(
+                409,
+                "name_mismatch",
+                "记录中的姓名与在办案件中逝者的姓名不一致，未作更新。请核对姓名和身份证号后重新推送。",
+            )
     record = session.scalar(
         select(DeathRecord).where(DeathRecord.deceased_id_hash == h, DeathRecord.kind == body.kind)
     )
@@ -69,7 +87,7 @@ def push_death_record(
     record.updated_at = clock.utcnow()
 
     updated = []
-    for case in _open_cases(session, deceased_id_hash=h):
+    for case in open_cases:
         situation = dict(case.situation)
         situation[FLAG[body.kind]] = True
         case.situation = situation

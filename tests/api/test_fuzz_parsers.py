@@ -61,9 +61,7 @@ def test_phone(value):
     except ValidationError as exc:
         _chinese_errors(exc)
         return
-    phone = ApplicantIn(
-        name="张三", id_number="520102196910020025", phone=value, relationship="child"
-    ).phone
+    phone = ApplicantIn(name="张三", id_number="520102196910020025", phone=value, relationship="child").phone
     assert re.fullmatch(r"1[3-9][0-9]{9}", phone)
 
 

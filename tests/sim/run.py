@@ -71,6 +71,8 @@ def is_checklist(text: str) -> bool:
     return bool(re.search(r"就按这个|提交[^。！，；]{0,8}[吗？?]", unquoted(text)))
 
 
+WHOLE = ("summary", "choice", "checklist")
+
 # Topics a question may ask (several at once). Patterns run on the question sentences only.
 TOPICS: tuple[tuple[str, str], ...] = (
     ("death_cause", r"生病|意外|怎么走|因为什么|什么原因|去世原因"),
@@ -190,6 +192,7 @@ class Family:
         self.unmatched_in_a_row = 0
         self.said_to: dict[str, int] = {}
         self.told_again: set[str] = set()
+        self.reasked: set[str] = set()
 
     def _death_date(self) -> str:
         today = china_today()
@@ -245,6 +248,12 @@ class Family:
                 if move.expect:
                     self.pending = move
                 return move.say, topics
+            reasked = [t for t in topics if t in self.answered and t not in WHOLE and t not in self.reasked]
+            if reasked:  # not a failure by itself (a refusal asks again); each costs the family a turn
+                self.reasked.update(reasked)
+                self.out.notes.append(
+                    f"asked again after it was answered: {', '.join(reasked)}: {short(text, 60)}"
+                )
             # asked the very same question again: say it the other way (the full form) once
             again = self.said_to.get(text, 0)
             self.said_to[text] = again + 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Request
@@ -20,7 +21,7 @@ from api.security.auth import (
     require_roles,
     staff_for_token,
 )
-from api.security.ratelimit import rate_limit
+from api.security.ratelimit import FailureLimit, case_key, client_ip, too_many
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 
@@ -34,17 +35,49 @@ ERRORS = {
 }
 
 
-_lookup_limit = rate_limit("case_lookup", "30/minute")
+# Failed lookups (wrong token, unknown case number) per client address and per normalised case
+# number: guessing is slow, and a family is never locked out of its own case (see case_lookup_limit).
+_lookup_failures = FailureLimit("case_lookup", "30/minute")
 
 
-def case_lookup_limit(request: Request) -> None:
-    """Lookups by case number are rate limited (429 + Retry-After) per client and per case number,
-    before any credential is checked, so guessing tokens is slow. Staff with a valid token are not
-    limited: a hotline centre answers many families from one address."""
+def _valid_credential_for(request: Request, session: Session, case_key_: str) -> bool:
+    """The request carries the access token of this very case. A token is 192 random bits, so
+    letting it through a used-up budget never helps a guesser — and keeps the family in."""
+    auth = request.headers.get("Authorization", "")
+    if auth[:7].lower() != "bearer ":
+        return False
+    token = auth[7:].strip()
+    if not 16 <= len(token) <= 256:
+        return False
+    case = service.case_for_access_token(session, None, token)
+    return case is not None and case.case_no == case_key_
+
+
+def case_lookup_limit(
+    request: Request,
+    case_no: Annotated[str, Path(max_length=40)],
+    session: Annotated[Session, Depends(get_session)],
+) -> Iterator[None]:
+    """Every route that takes a case number and a credential: failures (401, 403, 404) count per
+    client address and per normalised case number (hyphen, case and full-width variants share one
+    counter); when either budget is used up the answer is 429 with Retry-After — before any
+    credential is checked — unless the request carries this case's own access token. Staff with a
+    valid token are not limited (a hotline centre answers many families from one address)."""
     token = request.headers.get("X-Staff-Token")
     if token and staff_for_token(token.strip()) is not None:
+        yield
         return
-    _lookup_limit(request)
+    key = case_key(case_no)
+    keys = [("ip", client_ip(request)), ("case", key)]
+    retry = _lookup_failures.retry_after(keys)
+    if retry is not None and not _valid_credential_for(request, session, key):
+        raise too_many(retry)
+    try:
+        yield
+    except ApiError as exc:
+        if exc.status in (401, 403, 404):
+            _lookup_failures.fail(keys)
+        raise
 
 
 @router.post(

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api import clock
+from api.cases.routes import case_lookup_limit
 from api.db import get_session
 from api.errors import ApiError
 from api.identity import mask_text
@@ -31,7 +32,9 @@ router = APIRouter(prefix="/api/v1", tags=["ratings"])
         403: {"description": "无权评价"},
         404: {"description": "没有找到"},
         409: {"description": "未办结或已评价"},
+        429: {"description": "失败的尝试太多"},
     },
+    dependencies=[Depends(case_lookup_limit)],
 )
 def rate(
     case_no: Annotated[str, Path(max_length=40)],

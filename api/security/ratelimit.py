@@ -76,26 +76,63 @@ def _retry_after(limiter: MovingWindowRateLimiter, item: RateLimitItem, *keys: s
     return max(1, math.ceil(reset_at - time.time()))
 
 
+def case_key(case_no: str) -> str:
+    """What is being guessed: the normalised case number (hyphens, spaces, case and full-width
+    variants of one number share one counter); text that is no case number is its own key."""
+    from api.cases.numbers import normalize_case_no
+
+    return normalize_case_no(case_no[:64]) or "raw:" + case_no.strip().upper()[:40]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def too_many(retry: int) -> ApiError:
+    return ApiError(
+        429,
+        "rate_limited",
+        f"查询太频繁了，请 {retry} 秒后再试。如有急事请拨打 12345 热线。",
+        headers={"Retry-After": str(retry)},
+    )
+
+
+class FailureLimit:
+    """Counts failed attempts only (a wrong token, an unknown case): ``retry_after(keys)`` tells
+    whether any key has used up its budget, without counting; ``fail(keys)`` counts one failure.
+    Successful requests are free, so a family reading its own case — or many families behind one
+    address, such as the assistant's action server — never use up the budget."""
+
+    def __init__(self, scope: str, limit: str) -> None:
+        self.scope, self.item = scope, parse(limit)
+
+    def retry_after(self, keys: list[tuple[str, str]]) -> int | None:
+        limiter = get_limiter()
+        for kind, value in keys:
+            if not limiter.test(self.item, self.scope, kind, value):
+                return _retry_after(limiter, self.item, self.scope, kind, value)
+        return None
+
+    def fail(self, keys: list[tuple[str, str]]) -> None:
+        limiter = get_limiter()
+        for kind, value in keys:
+            limiter.hit(self.item, self.scope, kind, value)
+
+
 def rate_limit(scope: str, limit: str) -> Callable[[Request], None]:
     item = parse(limit)
 
     def dependency(request: Request) -> None:
         limiter = get_limiter()
-        ip = request.client.host if request.client else "unknown"
-        keys = [("ip", ip)]
+        keys = [("ip", client_ip(request))]
         case_no = request.path_params.get("case_no")
         if case_no:
-            keys.append(("case", str(case_no).strip().upper()[:40]))
+            keys.append(("case", case_key(str(case_no))))
         for kind, value in keys:
             if not limiter.hit(item, scope, kind, value):
                 retry = _retry_after(limiter, item, scope, kind, value)
                 log.warning("rate limit %s exceeded for %s (retry in %s s)", scope, kind, retry)
-                raise ApiError(
-                    429,
-                    "rate_limited",
-                    f"查询太频繁了，请 {retry} 秒后再试。如有急事请拨打 12345 热线。",
-                    headers={"Retry-After": str(retry)},
-                )
+                raise too_many(retry)
 
     dependency.__name__ = f"rate_limit_{scope}"
     return dependency

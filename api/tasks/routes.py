@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from api import clock
 from api.cases.models import TERMINAL, Case, Task
+from api.cases.routes import case_lookup_limit
 from api.cases.schemas import StrictIn, TaskOut
 from api.cases.service import task_out
 from api.catalog.loader import get_catalog
@@ -209,7 +210,12 @@ class SupplementIn(StrictIn):
     "/cases/{case_no}/tasks/{item}/resubmit",
     response_model=TaskOut,
     summary="家属补充材料后重新提交（申请人凭查询码）",
-    responses={**ERRORS, 409: {"description": "这件事项当前不需要补充材料"}},
+    responses={
+        **ERRORS,
+        409: {"description": "这件事项当前不需要补充材料"},
+        429: {"description": "失败的尝试太多"},
+    },
+    dependencies=[Depends(case_lookup_limit)],
 )
 def applicant_resubmit(
     case_no: Annotated[str, Path(max_length=40)],

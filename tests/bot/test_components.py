@@ -260,6 +260,32 @@ def test_scopes_apply_to_diet_items_too():
     assert [e for e in message.get("entities") if e["entity"] == "item"] == []
 
 
+def test_diet_items_the_marker_did_not_find_need_a_high_confidence():
+    from rasa.shared.nlu.training_data.message import Message
+
+    from assistant.components.item_marker import CatalogItemMarker
+
+    component = CatalogItemMarker({**CatalogItemMarker.get_default_config(), "catalog_path": str(CATALOG)})
+
+    def items(confidence):
+        diet = {
+            "entity": "item",
+            "start": 6,
+            "end": 8,
+            "value": "hukou_cancel",
+            "extractor": "DIETClassifier",
+            "confidence_entity": confidence,
+        }
+        message = Message(
+            data={"text": "明年天津停止办户口", "intent": {"name": "ask_howto"}, "entities": [diet]}
+        )
+        component.process([message])
+        return [e["value"] for e in message.get("entities") if e["entity"] == "item"]
+
+    assert items(0.8) == []  # a bare 户口 that no phrasing or cue rule marked
+    assert items(0.97) == ["hukou_cancel"]
+
+
 def test_component_drops_weak_diet_guesses_and_keeps_items_without_a_topic():
     from rasa.shared.nlu.training_data.message import Message
 

@@ -361,8 +361,9 @@ def _replay(rec: IdempotencyRecord, req_hash: str) -> dict[str, Any]:
     return body
 
 
-def _duplicate_case(existing: Case, applicant_hash: str) -> ApiError:
-    if existing.applicant_id_hash == applicant_hash:
+def _duplicate_case(existing: Case, applicant_hash: str, phone: str) -> ApiError:
+    # the case number goes back only to the applicant who opened it: same ID number and same phone
+    if existing.applicant_id_hash == applicant_hash and decrypt(existing.applicant_phone_enc) == phone:
         return ApiError(
             409,
             "case_exists",
@@ -407,9 +408,6 @@ def create_case(
     d, a = body.deceased, body.applicant
     deceased_hash = lookup_hash(d.id_number)
     applicant_hash = lookup_hash(a.id_number)
-    existing = session.scalar(select(Case).where(Case.open_deceased_hash == deceased_hash))
-    if existing is not None:
-        raise _duplicate_case(existing, applicant_hash)
 
     facts = shared_facts(session, deceased_hash, applicant_hash, a.relationship)
     fills: dict[str, Any] = {}
@@ -417,6 +415,11 @@ def create_case(
         fills["death_nature"] = facts["death_record"].death_nature
     situation = _situation(body, channel, facts["flags"], fills)
     result = resolve_items(situation, body.items, region, today)
+    # Whether this deceased has an open case is told only to a fully validated application
+    # (issue 7): a probe with a bare ID number learns nothing.
+    existing = session.scalar(select(Case).where(Case.open_deceased_hash == deceased_hash))
+    if existing is not None:
+        raise _duplicate_case(existing, applicant_hash, a.phone)
 
     payout = [k for k in active_keys(result) if cat.items[k].payout]
     if payout and not body.payee_account:
@@ -524,7 +527,7 @@ def create_case(
                 return _replay(rec, req_hash), True, rec.case_id
         existing = session.scalar(select(Case).where(Case.open_deceased_hash == deceased_hash))
         if existing is not None:
-            raise _duplicate_case(existing, applicant_hash) from None
+            raise _duplicate_case(existing, applicant_hash, a.phone) from None
         raise
     log.info("case %s created: %d tasks, channel %s", readable(case.case_no), len(case.tasks), channel)
     return response, False, case.id

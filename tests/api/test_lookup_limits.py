@@ -85,3 +85,31 @@ def test_the_other_token_checked_case_routes_are_limited(api, new_client, creds,
         for i in range(31)
     ]
     assert set(codes[:30]) == {401} and codes[30] == 429, codes
+
+
+# ------------------------------------------------------------------ who learns that a case exists
+
+
+def test_case_exists_is_told_only_to_a_fully_validated_application(api):
+    """Anonymous callers could learn whether a person has an open case (409 case_exists, with the
+    case number when they added the applicant's ID number)."""
+    body = case_body()
+    created = api.post("/api/v1/cases", json=body).json()
+    # a probe with the deceased's ID number and an incomplete form learns nothing
+    probe = case_body(deceased=body["deceased"], items=["survivor_benefits"])
+    probe["situation"] = {}  # the questions survivor benefits need are unanswered
+    r = api.post("/api/v1/cases", json=probe)
+    assert r.status_code == 422, r.text
+    assert "case_exists" not in r.text and created["case_no"] not in r.text
+    probe = case_body(deceased=body["deceased"], items=["no_such_item"])
+    assert api.post("/api/v1/cases", json=probe).status_code == 422
+    # with the applicant's ID number but another phone: told that a case exists, not its number
+    other_phone = case_body(
+        deceased=body["deceased"], applicant={**body["applicant"], "phone": "13700000001"}
+    )
+    r = api.post("/api/v1/cases", json=other_phone)
+    assert r.status_code == 409 and r.json()["code"] == "case_exists"
+    assert created["case_no"] not in r.text and "details" not in r.json()
+    # the applicant who opened it (same ID number and phone) is reminded of the number
+    r = api.post("/api/v1/cases", json=body)
+    assert r.status_code == 409 and r.json()["details"]["case_no"] == created["case_no"]

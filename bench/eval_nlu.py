@@ -250,8 +250,11 @@ def main() -> None:
     print(f"{'item':28} {'support':>7} {'prec':>6} {'recall':>6} {'F1':>6}" + ("   keyword F1" if b else ""))
     keys = sorted(set(figures["per_item"]) | set(b["per_item"] if b else ()))
     for key in keys:
-        m = figures["per_item"].get(key, {"support": 0, "precision": 0.0, "recall": 0.0, "f1": 0.0})
-        line = f"{key:28} {m['support']:7d} {m['precision']:6.2f} {m['recall']:6.2f} {m['f1']:6.2f}"
+        m = figures["per_item"].get(key)
+        if m is None:  # neither expected nor predicted by the model: nothing to score
+            line = f"{key:28} {0:7d} {'–':>6} {'–':>6} {'–':>6}"
+        else:
+            line = f"{key:28} {m['support']:7d} {m['precision']:6.2f} {m['recall']:6.2f} {m['f1']:6.2f}"
         if b:
             line += f"   {b['per_item'].get(key, {}).get('f1', 0.0):10.2f}"
         print(line)

@@ -41,6 +41,23 @@ def ascii_digits(value: str, what: str = "号码") -> str:
     return v
 
 
+# Invisible or direction-changing characters (zero-width space, right-to-left override, ...),
+# control characters, private-use and unassigned code points have no place in a person's name.
+_NAME_BAD_CATEGORIES = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}
+
+
+def clean_name(value: str) -> str:
+    """A person's name, NFKC-normalised and trimmed; ValueError (Chinese) when it holds invisible,
+    control or direction-changing characters, or no letter at all (e.g. only a zero-width space)."""
+    v = unicodedata.normalize("NFKC", value).strip()
+    bad = next((ch for ch in v if unicodedata.category(ch) in _NAME_BAD_CATEGORIES), None)
+    if bad is not None:
+        raise ValueError(f"姓名里有看不见的或控制字符（U+{ord(bad):04X}），请删除后重新输入")
+    if not any(unicodedata.category(ch).startswith("L") for ch in v):
+        raise ValueError("姓名应包含文字，请填写身份证上的姓名")
+    return v
+
+
 def check_digit(first17: str) -> str:
     return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
 
@@ -72,8 +89,8 @@ def normalize_id_number(value: str) -> str:
 
 
 def valid_phone(value: str) -> bool:
-    """11 ASCII digits starting 13–19 (normalise with ascii_digits first)."""
-    return bool(PHONE_RE.match(value.strip()))
+    """11 digits starting 13–19, after NFKC (full-width digits count; other scripts' do not)."""
+    return bool(PHONE_RE.match(unicodedata.normalize("NFKC", value).strip()))
 
 
 def mask_id_number(value: str | None) -> str:

@@ -11,6 +11,7 @@ from api.identity import (
     DigitsError,
     IdNumberError,
     ascii_digits,
+    clean_name,
     normalize_id_number,
     parse_id_number,
     valid_phone,
@@ -64,6 +65,7 @@ class DeceasedIn(StrictIn):
     death_date: dt.date = Field(description="去世日期")
 
     _idn = field_validator("id_number")(_id_number)
+    _name = field_validator("name")(clean_name)
 
     @field_validator("death_date")
     @classmethod
@@ -82,6 +84,7 @@ class ApplicantIn(StrictIn):
     relationship: Relationship = Field(description="申请人与逝者的关系")
 
     _idn = field_validator("id_number")(_id_number)
+    _name = field_validator("name")(clean_name)
 
     @field_validator("phone")
     @classmethod

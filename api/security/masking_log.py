@@ -23,6 +23,7 @@ Calling ``install_log_masking()`` again does nothing.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import traceback
 from collections.abc import Mapping
@@ -36,7 +37,7 @@ _MARK = "_pii_masked"
 def _mask_value(value: Any) -> Any:
     """A log argument with personal data masked; its type is kept where a format may depend on it."""
     if isinstance(value, str):
-        return mask_text(value)
+        return mask_text(redact_query(value))
     if isinstance(value, bool | float | type(None)):
         return value
     if isinstance(value, int):
@@ -61,13 +62,25 @@ def _mask_args(args: Any) -> Any:
     return _mask_value(args)
 
 
+# Query parameters whose values are credentials: a token sent in a query string (instead of the
+# Authorization header) must not reach the access log.
+_SECRET_QUERY = re.compile(
+    r"([?&;][^=&;#\s]*(?:token|key|secret|auth|password|passwd|code|sig)[^=&;#\s]*=)[^&;#\s\"]*",
+    re.IGNORECASE,
+)
+
+
+def redact_query(text: str) -> str:
+    return _SECRET_QUERY.sub(r"\1***", text)
+
+
 def mask_record(record: logging.LogRecord) -> logging.LogRecord:
     # already masked, and not changed since (makeLogRecord updates a record after creating it)
     mark = getattr(record, _MARK, None)
     if mark is not None and mark[0] is record.msg and mark[1] is record.args:
         return record
     if isinstance(record.msg, str):
-        record.msg = mask_text(record.msg)
+        record.msg = mask_text(redact_query(record.msg))
     elif record.msg is not None:
         record.msg = _mask_value(record.msg)
     record.args = _mask_args(record.args)
@@ -94,7 +107,7 @@ _original_format = logging.Handler.format
 
 
 def _masked_format(self: logging.Handler, record: logging.LogRecord) -> str:
-    return mask_text(_original_format(self, record))
+    return mask_text(redact_query(_original_format(self, record)))
 
 
 def _masked_handle_error(self: logging.Handler, record: logging.LogRecord) -> None:

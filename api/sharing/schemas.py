@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from api.cases.schemas import Relationship, StrictIn, _id_number
-from api.identity import parse_id_number
+from api.identity import clean_name, parse_id_number
 
 
 class DeathRecordIn(StrictIn):
@@ -24,6 +24,7 @@ class DeathRecordIn(StrictIn):
     )
 
     _idn = field_validator("id_number")(_id_number)
+    _name = field_validator("name")(clean_name)
 
     @model_validator(mode="after")
     def _dates(self) -> DeathRecordIn:

@@ -105,3 +105,27 @@ def test_transition_messages_are_chinese(client, creds):
     )
     body = _chinese_4xx(r)
     assert "version" in body["message"] and "note" in body["message"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["\u200b", "张\u200b三", "\u202e明德张", "张\u0007三", "\ufeff", "123", "张\u2028三"],
+    ids=["zero-width-only", "zero-width-inside", "rtl-override", "bell", "bom", "digits", "line-sep"],
+)
+def test_names_with_invisible_or_control_characters_are_refused(client, name):
+    body = _chinese_4xx(client.post("/api/v1/cases", json=case_body(deceased={"name": name})))
+    assert "deceased.name" in body["message"]
+
+
+def test_names_are_normalised(client):
+    from sqlalchemy import select
+
+    from api.cases.models import Case
+    from api.security.crypto import decrypt
+    from tests.api.conftest import db_session
+
+    r = client.post("/api/v1/cases", json=case_body(applicant={"name": " 阿依古丽·买买提 "}))
+    assert r.status_code == 201, r.text
+    with db_session() as s:
+        case = s.scalar(select(Case).where(Case.case_no == r.json()["case_no"]))
+        assert decrypt(case.applicant_name_enc) == "阿依古丽·买买提"

@@ -150,3 +150,31 @@ def test_development_app_envs(monkeypatch, value):
 
     monkeypatch.setenv("APP_ENV", value)
     assert not config.is_production()
+
+
+def test_processes_starting_together_migrate_once(tmp_path):
+    """Two or three API processes starting at once on a fresh database (PostgreSQL: advisory lock;
+    SQLite: BEGIN IMMEDIATE) all end at head, none fails."""
+    import os
+    import subprocess
+
+    from tests.api.conftest import ROOT, pg_admin_url, service_unreachable, temporary_pg_database
+    from tests.api.test_dispatch_support import PYTHON
+
+    code = "from api.startup import ensure_schema_at_head; print(ensure_schema_at_head()['at_head'])"
+
+    def race(url: str) -> None:
+        env = {**os.environ, "DATABASE_URL": url}
+        procs = [
+            subprocess.Popen([PYTHON, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+            for _ in range(3)
+        ]
+        outs = [p.communicate(timeout=120)[0].strip() for p in procs]
+        assert [p.returncode for p in procs] == [0, 0, 0] and outs == ["True"] * 3, outs
+
+    race(f"sqlite:///{tmp_path / 'race.db'}")
+    admin, why = pg_admin_url()
+    if admin is None:
+        service_unreachable(f"PostgreSQL was unreachable ({why}); concurrent migration test not run")
+    with temporary_pg_database(admin, "startup_race") as url:
+        race(url)

@@ -86,8 +86,10 @@ test-bot: setup generate
 
 test: setup generate lint test-api test-bot
 
+# every benchmark, bounded (~12 min), services started and stopped by the scripts themselves:
+# writes docs/bench/report.md, its charts and results.json (BENCH_ARGS=--quick checks the machinery)
 bench: setup generate
-	$(API_PY) bench/checklist_bench.py
+	$(API_PY) bench/report.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(GENERATED) models var .pytest_cache .hypothesis

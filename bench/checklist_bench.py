@@ -1,6 +1,6 @@
 """Checklists per second, in-process and over HTTP (a benchmark, not a test).
 
-    .venv/api/bin/python bench/checklist_bench.py [--seconds 3] [--rounds 5]
+    .venv/api/bin/python bench/checklist_bench.py [--seconds 3] [--rounds 5] [--json PATH]
 
 Prints the median of several rounds and the spread: the machines are shared and noisy.
 """
@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import random
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -57,18 +59,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def report(label: str, rates: list[float]) -> None:
+def report(label: str, rates: list[float]) -> dict:
     print(
         f"{label:<28} median {statistics.median(rates):8.1f}/s   "
         f"min {min(rates):8.1f}   max {max(rates):8.1f}   ({len(rates)} rounds)"
     )
+    return {"median_per_second": statistics.median(rates), "rounds": rates}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
+    out: dict = {}
     catalog = get_catalog()
     requests = random_requests(500)
     today = dt.date(2026, 11, 30)
@@ -78,10 +83,11 @@ def main() -> None:
         build_checklist(catalog, r["situation"], r["items"], today)
         return 1
 
-    report("checklist in-process", rounds(in_process, args.seconds, args.rounds))
+    out["in_process"] = report("checklist in-process", rounds(in_process, args.seconds, args.rounds))
 
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": "sqlite:///:memory:", "LOG_LEVEL": "WARNING"}
+    tmp = tempfile.mkdtemp(prefix="checklist-bench-")  # the API migrates this file at start-up
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp}/bench.db", "LOG_LEVEL": "WARNING"}
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "api.main:app", "--port", str(port), "--log-level", "warning"],
         cwd=ROOT,
@@ -94,20 +100,24 @@ def main() -> None:
                     if client.get("/healthz").status_code == 200:
                         break
                 except httpx.TransportError:
-                    time.sleep(0.1)
+                    pass
+                time.sleep(0.1)
 
             def over_http(i: int) -> int:
                 r = client.post("/api/v1/checklist", json=requests[i % len(requests)])
                 r.raise_for_status()
                 return 1
 
-            report("checklist over HTTP (1 conn)", rounds(over_http, args.seconds, args.rounds))
+            out["http"] = report("checklist over HTTP (1 conn)", rounds(over_http, args.seconds, args.rounds))
     finally:
         server.terminate()
         server.wait(10)
     python = Path(sys.executable)
     shown = python.relative_to(ROOT) if ROOT in python.parents else python
-    print(f"reproduce: {shown} bench/checklist_bench.py --seconds {args.seconds} --rounds {args.rounds}")
+    command = f"{shown} bench/checklist_bench.py --seconds {args.seconds:g} --rounds {args.rounds}"
+    print(f"reproduce: {command}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({**out, "command": command}), encoding="utf-8")
 
 
 if __name__ == "__main__":

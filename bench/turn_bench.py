@@ -6,11 +6,29 @@ Starts the case API (SQLite in a temp dir), the action server and Rasa on free p
 trained model in models/, then holds conversations of a few item questions each (every answer is an
 action that reads the service guide from the API) and prints p50/p95 latency of the first turn (Rasa
 starts a session) and of the later turns. Machines are shared: quote medians.
+
+Open-loop rates and the throughput ceiling (what `make bench` runs, bounded, loopback only):
+
+    .venv/bot/bin/python bench/turn_bench.py --rates 1,5,10 --seconds 30 --rounds 3 \
+        --ceiling-clients 16 --ceiling-seconds 20 [--model PATH] [--json PATH]
+
+``--rates``: messages are *sent on a fixed schedule* (rate r: one every 1/r s, whether or not earlier
+ones were answered) to a pool of conversations taken in turn (each gets a message about every 3 s
+and is replaced by a new one after ``--turns`` questions); latency counts from the scheduled send,
+so a server that falls behind shows it. At most ``--max-in-flight`` requests are outstanding (more
+are counted as dropped) and each waits at most 30 s. ``--ceiling-clients C``: C conversations each
+send their next question as soon as the previous one is answered, for ``--ceiling-seconds``; the
+completed turns per second is the throughput ceiling of the one Rasa process. Before the services
+stop, each one's peak resident memory (VmHWM from /proc/<pid>/status) is read.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import json
+import math
 import os
 import socket
 import statistics
@@ -52,23 +70,154 @@ def wait(url: str, seconds: float) -> None:
     raise SystemExit(f"{url} did not answer within {seconds:.0f} s")
 
 
+def wait_model(status_url: str, seconds: float) -> None:
+    """Rasa answers before its model is loaded: wait until /status names a model file."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            r = httpx.get(status_url, timeout=2)
+            if r.status_code == 200 and r.json().get("model_file"):
+                return
+        except (httpx.TransportError, ValueError):
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"Rasa loaded no model within {seconds:.0f} s")
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--conversations", type=int, default=40)
-    parser.add_argument("--turns", type=int, default=3, help="questions per conversation (default 3)")
-    parser.add_argument("--api-python", default=str(ROOT / ".venv/api/bin/python"))
-    args = parser.parse_args()
-    model = ROOT / "models" / "assistant.tar.gz"
-    if not model.exists():
-        raise SystemExit("models/assistant.tar.gz is missing: run `make run` or the training step first")
+def vm_hwm_mb(pid: int) -> float | None:
+    """Peak resident set size (VmHWM) of a process and its children, in MB; None when it is gone."""
+    total, found = 0.0, False
+    pids = [pid]
+    while pids:
+        p = pids.pop()
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                total += int(line.split()[1]) / 1024
+                found = True
+        for task in Path(f"/proc/{p}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                pids.extend(int(c) for c in task.read_text().split())
+    return total if found else None
 
+
+def summary(values: list[float]) -> dict:
+    if not values:
+        return {"n": 0, "p50_ms": None, "p95_ms": None, "max_ms": None}
+    return {
+        "n": len(values),
+        "p50_ms": statistics.median(values),
+        "p95_ms": percentile(values, 0.95),
+        "max_ms": max(values),
+    }
+
+
+async def open_loop(url: str, rate: float, seconds: float, turns: int, max_in_flight: int) -> dict:
+    """Send messages on a fixed schedule (open loop) and time each from its scheduled send."""
+    total = max(1, round(rate * seconds))
+    pool = max(2, math.ceil(rate * 3))  # each conversation gets a message about every 3 s
+    senders = [f"open-{uuid.uuid4().hex[:8]}" for _ in range(pool)]
+    sent = [0] * pool
+    latencies: list[float] = []
+    errors = {"http": 0, "timeout": 0, "transport": 0, "dropped": 0}
+    in_flight = 0
+    limits = httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=max_in_flight)
+
+    async def one(client: httpx.AsyncClient, sender: str, question: str, scheduled: float) -> None:
+        nonlocal in_flight
+        try:
+            r = await client.post(url, json={"sender": sender, "message": question})
+            if r.status_code == 200:
+                latencies.append((time.perf_counter() - scheduled) * 1000)
+            else:
+                errors["http"] += 1
+        except httpx.TimeoutException:
+            errors["timeout"] += 1
+        except httpx.TransportError:
+            errors["transport"] += 1
+        finally:
+            in_flight -= 1
+
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        tasks = []
+        t0 = time.perf_counter()
+        for i in range(total):
+            scheduled = t0 + i / rate
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if in_flight >= max_in_flight:
+                errors["dropped"] += 1
+                continue
+            k = i % pool
+            if sent[k] >= turns:  # this family is done: a new conversation takes its place
+                senders[k], sent[k] = f"open-{uuid.uuid4().hex[:8]}", 0
+            question = QUESTIONS[(i + k) % len(QUESTIONS)]
+            sent[k] += 1
+            in_flight += 1
+            tasks.append(asyncio.create_task(one(client, senders[k], question, scheduled)))
+        await asyncio.gather(*tasks)
+        elapsed = time.perf_counter() - t0
+    return {
+        "offered_per_second": rate,
+        # over the schedule's length, or longer when the answers came in after it
+        "completed_per_second": len(latencies) / max(seconds, elapsed),
+        "seconds": elapsed,
+        "errors": errors,
+        "latencies_ms": [round(v, 1) for v in latencies],
+        **summary(latencies),
+    }
+
+
+async def closed_loop(url: str, clients: int, seconds: float, turns: int) -> dict:
+    """`clients` conversations, each sending its next question as soon as the last is answered."""
+    latencies: list[float] = []
+    errors = 0
+    stop_at = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+
+    async def family(client: httpx.AsyncClient, n: int) -> None:
+        nonlocal errors
+        turn, sender = 0, f"ceiling-{uuid.uuid4().hex[:8]}"
+        while time.perf_counter() < stop_at:
+            if turn >= turns:
+                turn, sender = 0, f"ceiling-{uuid.uuid4().hex[:8]}"
+            t = time.perf_counter()
+            try:
+                r = await client.post(
+                    url, json={"sender": sender, "message": QUESTIONS[(n + turn) % len(QUESTIONS)]}
+                )
+                if r.status_code == 200:
+                    latencies.append((time.perf_counter() - t) * 1000)
+                else:
+                    errors += 1
+            except httpx.HTTPError:
+                errors += 1
+            turn += 1
+
+    t0 = time.perf_counter()
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        await asyncio.gather(*(family(client, n) for n in range(clients)))
+    elapsed = time.perf_counter() - t0
+    return {
+        "clients": clients,
+        "completed_per_second": len(latencies) / elapsed,
+        "seconds": elapsed,
+        "errors": errors,
+        **summary(latencies),
+    }
+
+
+def start_services(model: Path, api_python: str, tmp: str) -> tuple[list[tuple[str, subprocess.Popen]], str]:
     api_port, actions_port, rasa_port = free_port(), free_port(), free_port()
-    tmp = tempfile.mkdtemp()
     env = {
         **os.environ,
         "RASA_TELEMETRY_ENABLED": "false",
@@ -79,85 +228,229 @@ def main() -> None:
         "PYTHONPATH": str(ROOT),
         "LOG_LEVEL": "WARNING",
     }
+    migrate = subprocess.run(
+        [api_python, "-m", "alembic", "upgrade", "head"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if migrate.returncode:
+        raise SystemExit(f"alembic upgrade head failed:\n{migrate.stderr[-2000:]}")
     endpoints = Path(tmp) / "endpoints.yml"
     endpoints.write_text(
         f"action_endpoint:\n  url: http://127.0.0.1:{actions_port}/webhook\n", encoding="utf-8"
     )
     bot = ROOT / ".venv/bot/bin"
+    token = uuid.uuid4().hex
+
+    def log(name: str):
+        return (Path(tmp) / f"{name}.log").open("w")
+
     procs = [
-        subprocess.Popen(
-            [
-                args.api_python,
-                "-m",
-                "uvicorn",
-                "api.main:app",
-                "--port",
-                str(api_port),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
+        (
+            "api",
+            subprocess.Popen(
+                [
+                    api_python,
+                    "-m",
+                    "uvicorn",
+                    "api.main:app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(api_port),
+                    "--log-level",
+                    "warning",
+                    "--no-access-log",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log("api"),
+                stderr=subprocess.STDOUT,
+            ),
         ),
-        subprocess.Popen(
-            [str(bot / "rasa"), "run", "actions", "--port", str(actions_port)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        (
+            "actions",
+            subprocess.Popen(
+                [str(bot / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)],
+                cwd=ROOT,
+                env=env,
+                stdout=log("actions"),
+                stderr=subprocess.STDOUT,
+            ),
         ),
-        subprocess.Popen(
-            [
-                *(str(bot / "rasa"), "run", "--port", str(rasa_port), "--model", str(model)),
-                *("--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        (
+            "rasa",
+            subprocess.Popen(
+                [
+                    *(str(bot / "rasa"), "run", "--port", str(rasa_port), "--model", str(model)),
+                    *("--enable-api", "--auth-token", token),
+                    *("--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")),
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log("rasa"),
+                stderr=subprocess.STDOUT,
+            ),
         ),
     ]
     try:
-        wait(f"http://127.0.0.1:{api_port}/healthz", 60)
-        wait(f"http://127.0.0.1:{actions_port}/health", 120)
-        wait(f"http://127.0.0.1:{rasa_port}/", 240)
-        url = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
-        first: list[float] = []  # the first message of a conversation (Rasa starts a session)
-        later: list[float] = []  # a further question in the same conversation
-        answered = 0
+        wait(f"http://127.0.0.1:{api_port}/healthz", 90)
+        wait(f"http://127.0.0.1:{actions_port}/health", 180)
+        wait(f"http://127.0.0.1:{rasa_port}/", 300)
+        wait_model(f"http://127.0.0.1:{rasa_port}/status?token={token}", 300)
+    except SystemExit as exc:
+        stop_services(procs)
+        raise SystemExit(f"{exc} (logs in {tmp})") from None
+    return procs, f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
+
+
+def stop_services(procs: list[tuple[str, subprocess.Popen]]) -> None:
+    for _, p in procs:
+        p.terminate()
+    for _, p in procs:
+        try:
+            p.wait(15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def sequential(url: str, conversations: int, turns: int) -> dict:
+    first: list[float] = []  # the first message of a conversation (Rasa starts a session)
+    later: list[float] = []  # a further question in the same conversation
+    answered = 0
+    with httpx.Client(timeout=30) as client:
+        for n in range(conversations):
+            sender = f"bench-{uuid.uuid4().hex[:8]}"
+            for turn in range(turns):
+                question = QUESTIONS[(n + turn) % len(QUESTIONS)]
+                start = time.perf_counter()
+                replies = client.post(url, json={"sender": sender, "message": question}).json()
+                (first if turn == 0 else later).append((time.perf_counter() - start) * 1000)
+                answered += any((r.get("custom") or {}).get("items") for r in replies)
+    for label, values in (("first turn", first), ("later turns", later), ("all turns", first + later)):
+        if values:
+            print(
+                f"REST turn with an API-calling action, {label:11}: "
+                f"p50 {statistics.median(values):4.0f} ms, p95 {percentile(values, 0.95):4.0f} ms "
+                f"over {len(values)} turns"
+            )
+    total = len(first) + len(later)
+    print(f"{answered} of {total} replies carried the item structure (an answer from the guide)")
+    return {
+        "first": summary(first),
+        "later": summary(later),
+        "all": summary(first + later),
+        "answered": answered,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--conversations", type=int, default=40)
+    parser.add_argument("--turns", type=int, default=3, help="questions per conversation (default 3)")
+    parser.add_argument("--api-python", default=str(ROOT / ".venv/api/bin/python"))
+    parser.add_argument("--model", default=str(ROOT / "models" / "assistant.tar.gz"))
+    parser.add_argument(
+        "--rates", help="open-loop rates in turns/s, e.g. 1,5,10 (replaces the sequential run)"
+    )
+    parser.add_argument("--seconds", type=float, default=30, help="length of one open-loop round")
+    parser.add_argument("--rounds", type=int, default=3, help="open-loop and ceiling rounds")
+    parser.add_argument("--max-in-flight", type=int, default=300)
+    parser.add_argument(
+        "--ceiling-clients", type=int, default=0, help="closed-loop conversations (0: no ceiling)"
+    )
+    parser.add_argument("--ceiling-seconds", type=float, default=20)
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+    model = Path(args.model).resolve()
+    if not model.exists():
+        raise SystemExit(f"{model} is missing: run `make run` or the training step first")
+
+    tmp = tempfile.mkdtemp(prefix="turn-bench-")
+    procs, url = start_services(model, args.api_python, tmp)
+    out: dict = {"model": str(model), "turns_per_conversation": args.turns}
+    try:
         with httpx.Client(timeout=30) as client:
             for question in QUESTIONS:  # warm-up: the action server's catalog cache, TF graphs
                 client.post(url, json={"sender": "warm-up", "message": question})
-            for n in range(args.conversations):
-                sender = f"bench-{uuid.uuid4().hex[:8]}"
-                for turn in range(args.turns):
-                    question = QUESTIONS[(n + turn) % len(QUESTIONS)]
-                    start = time.perf_counter()
-                    replies = client.post(url, json={"sender": sender, "message": question}).json()
-                    (first if turn == 0 else later).append((time.perf_counter() - start) * 1000)
-                    answered += any((r.get("custom") or {}).get("items") for r in replies)
-        for label, values in (("first turn", first), ("later turns", later), ("all turns", first + later)):
-            if values:
+        if not args.rates:
+            out["sequential"] = sequential(url, args.conversations, args.turns)
+            command = (
+                ".venv/bot/bin/python bench/turn_bench.py "
+                f"--conversations {args.conversations} --turns {args.turns}"
+            )
+        else:
+            rates = [float(r) for r in args.rates.split(",") if r.strip()]
+            asyncio.run(
+                open_loop(url, max(rates), min(5.0, args.seconds), args.turns, args.max_in_flight)
+            )  # warm-up
+            out["rates"] = []
+            for rate in rates:
+                rounds = [
+                    asyncio.run(open_loop(url, rate, args.seconds, args.turns, args.max_in_flight))
+                    for _ in range(args.rounds)
+                ]
+                pooled = [v for r in rounds for v in r["latencies_ms"]]
+                entry = {
+                    "offered_per_second": rate,
+                    "median_p50_ms": statistics.median(
+                        r["p50_ms"] for r in rounds if r["p50_ms"] is not None
+                    ),
+                    "median_p95_ms": statistics.median(
+                        r["p95_ms"] for r in rounds if r["p95_ms"] is not None
+                    ),
+                    "median_completed_per_second": statistics.median(
+                        r["completed_per_second"] for r in rounds
+                    ),
+                    "errors": sum(sum(r["errors"].values()) for r in rounds),
+                    "pooled": summary(pooled),
+                    "rounds": rounds,
+                }
+                out["rates"].append(entry)
                 print(
-                    f"REST turn with an API-calling action, {label:11}: "
-                    f"p50 {statistics.median(values):4.0f} ms, p95 {percentile(values, 0.95):4.0f} ms "
-                    f"over {len(values)} turns"
+                    f"open loop {rate:5.1f} turns/s offered: "
+                    f"completed {entry['median_completed_per_second']:5.1f}/s, "
+                    f"p50 {entry['median_p50_ms']:5.0f} ms, p95 {entry['median_p95_ms']:5.0f} ms "
+                    f"(medians of {len(rounds)} rounds of {args.seconds:.0f} s; p95 per round "
+                    + ", ".join(f"{r['p95_ms']:.0f}" for r in rounds if r["p95_ms"] is not None)
+                    + f"; errors {entry['errors']})"
                 )
-        total = len(first) + len(later)
-        print(f"{answered} of {total} replies carried the item structure (an answer from the guide)")
+            command = (
+                f".venv/bot/bin/python bench/turn_bench.py --rates {args.rates} --seconds {args.seconds:g} "
+                f"--rounds {args.rounds} --turns {args.turns}"
+            )
+        if args.ceiling_clients:
+            rounds = [
+                asyncio.run(closed_loop(url, args.ceiling_clients, args.ceiling_seconds, args.turns))
+                for _ in range(args.rounds)
+            ]
+            out["ceiling"] = {
+                "clients": args.ceiling_clients,
+                "median_per_second": statistics.median(r["completed_per_second"] for r in rounds),
+                "median_p50_ms": statistics.median(r["p50_ms"] for r in rounds if r["p50_ms"] is not None),
+                "median_p95_ms": statistics.median(r["p95_ms"] for r in rounds if r["p95_ms"] is not None),
+                "errors": sum(r["errors"] for r in rounds),
+                "rounds": rounds,
+            }
+            c = out["ceiling"]
+            print(
+                f"throughput ceiling, {args.ceiling_clients} conversations back to back: median "
+                f"{c['median_per_second']:.1f} turns/s (rounds "
+                + ", ".join(f"{r['completed_per_second']:.1f}" for r in rounds)
+                + f"), p50 {c['median_p50_ms']:.0f} ms, p95 {c['median_p95_ms']:.0f} ms, errors {c['errors']}"
+            )
+            command += f" --ceiling-clients {args.ceiling_clients} --ceiling-seconds {args.ceiling_seconds:g}"
+        out["peak_memory_mb"] = {name: vm_hwm_mb(p.pid) for name, p in procs}
         print(
-            "reproduce: .venv/bot/bin/python bench/turn_bench.py "
-            f"--conversations {args.conversations} --turns {args.turns}"
+            "peak memory (VmHWM): "
+            + ", ".join(f"{name} {mb:.0f} MB" for name, mb in out["peak_memory_mb"].items() if mb is not None)
         )
+        out["command"] = command
+        print(f"logs in {tmp}   reproduce: {command}")
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(15)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_services(procs)
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
 
 
 if __name__ == "__main__":

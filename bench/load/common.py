@@ -1,0 +1,442 @@
+"""Shared by the load and fault scripts: the stack's addresses, a typed family, the open-loop driver,
+latency figures and the exactly-once checks against PostgreSQL and the department simulator.
+
+The family answers the assistant's questions the way a family types them ("火化", "户口在遵义",
+"企业退休的，职工医保", "都没有", "不清楚", "好的", "王秀英 <ID>", "李建国 <ID> <phone>", an account,
+"提交"), reading which topics a question asks with the typed-family simulator's reader
+(``tests.sim.run.topics_of``). Each conversation has a deceased of its own (a fresh, valid ID number),
+so every conversation may file one case.
+
+Only loopback addresses are used: the URLs come from var/scaleout/state.env, written by
+``scripts/scaleout.sh start``, and are refused unless they point at 127.0.0.1/localhost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import random
+import re
+import shlex
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.sim.personas import check_digit  # noqa: E402
+from tests.sim.run import CASE_NO, OFFER, RESUME, china_today, is_submitted, topics_of  # noqa: E402
+
+SCALEOUT = ROOT / "scripts" / "scaleout.sh"
+
+
+# ------------------------------------------------------------------ the stack
+def load_state(directory: str | None = None) -> dict[str, str]:
+    base = Path(directory or os.environ.get("SCALE_DIR", ROOT / "var" / "scaleout"))
+    if not base.is_absolute():
+        base = ROOT / base
+    state: dict[str, str] = {}
+    for name in ("state.env", "secrets.env"):
+        path = base / name
+        if not path.exists():
+            raise SystemExit(f"{path} missing: start the stack first (scripts/scaleout.sh start)")
+        for line in path.read_text().splitlines():
+            if line and not line.startswith("#") and "=" in line:
+                key, value = line.split("=", 1)
+                state[key] = shlex.split(value)[0] if value else ""
+    for key, value in state.items():
+        if key.endswith("_URL") and value.startswith("http"):
+            host = urlparse(value).hostname
+            if host not in ("127.0.0.1", "localhost", "::1"):
+                raise SystemExit(f"{key}={value}: load and fault traffic goes to loopback only")
+    state["DIR"] = str(base)
+    return state
+
+
+def pid_of(state: dict[str, str], name: str) -> int | None:
+    path = Path(state["DIR"]) / "pids" / name
+    try:
+        pid = int(path.read_text().strip())
+        os.kill(pid, 0)
+        return pid
+    except (OSError, ValueError):
+        return None
+
+
+def restart(state: dict[str, str], name: str) -> float:
+    """scripts/scaleout.sh restart-one NAME; returns the seconds it took to answer again."""
+    started = time.monotonic()
+    env = {**os.environ, "SCALE_DIR": state["DIR"]}
+    subprocess.run(
+        [str(SCALEOUT), "restart-one", name], check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL
+    )
+    return time.monotonic() - started
+
+
+# ------------------------------------------------------------------ a typed family
+def new_id_number(rng: random.Random, area: str, born_from: int, born_to: int) -> str:
+    birth = dt.date(rng.randint(born_from, born_to), rng.randint(1, 12), rng.randint(1, 28))
+    first17 = f"{area}{birth:%Y%m%d}{rng.randint(1, 999):03d}"
+    return first17 + check_digit(first17)
+
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何罗"
+GIVEN = ["秀英", "建国", "国华", "明贵", "桂芬", "志刚", "光明", "世勇", "正武", "红梅", "丽", "小军"]
+
+
+@dataclass
+class Family:
+    """One conversation's answers: a deceased and an applicant of its own."""
+
+    rng: random.Random
+    sender: str = ""
+    deceased_name: str = ""
+    deceased_id: str = ""
+    applicant_name: str = ""
+    applicant_id: str = ""
+    phone: str = ""
+    account: str = ""
+    said: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        r = self.rng
+        self.sender = self.sender or f"load-{uuid.uuid4().hex[:16]}"
+        surname = r.choice(SURNAMES)
+        self.deceased_name = surname + r.choice(GIVEN)
+        self.applicant_name = surname + r.choice(GIVEN)
+        area = r.choice(["520102", "520302", "520402", "522601"])
+        self.deceased_id = new_id_number(r, area, 1938, 1956)
+        self.applicant_id = new_id_number(r, area, 1965, 1990)
+        self.phone = "1" + r.choice("3589") + "".join(str(r.randint(0, 9)) for _ in range(9))
+        digits = "62170023" + "".join(str(r.randint(0, 9)) for _ in range(11))
+        self.account = digits
+
+    OPENING = "我爸昨天在医院病死的"
+    ANSWERS = {
+        "death_cause": "病死的",
+        "place": "在医院",
+        "funeral": "火化",
+        "hukou": "户口在遵义",
+        "pension": "企业退休的",
+        "medical": "职工医保",
+        "deposits": "没有存款",
+        "relationship": "我是他儿子",
+        "choice": "都办",
+        "checklist": "好的",
+        "summary": "提交",
+        "death_date": "昨天",
+    }
+    NO_TOPICS = ("driving", "housing_fund", "loan", "welfare", "equity")
+
+    def reply(self, texts: list[str]) -> str:
+        """The next message: what the last bot question asks, answered by keywords."""
+        topics: list[str] = []
+        for text in reversed(texts):
+            topics = topics_of(text)
+            if topics:
+                break
+        last = texts[-1] if texts else ""
+        if not topics:
+            if RESUME.search(last):
+                return RESUME.search(last).group(1)
+            if OFFER.search(last):
+                return "好的"
+            return "好的"
+        parts: list[str] = []
+        noes = [t for t in topics if t in self.NO_TOPICS]
+        if "deceased_name" in topics or "deceased_id" in topics:
+            parts.append(f"{self.deceased_name} {self.deceased_id}")
+        if {"applicant_name", "applicant_id", "applicant_phone"} & set(topics):
+            who = [self.applicant_name] if "applicant_name" in topics else []
+            who += [self.applicant_id] if "applicant_id" in topics else []
+            who += [self.phone] if "applicant_phone" in topics else []
+            parts.append(" ".join(who))
+        for t in topics:
+            if (
+                t in self.ANSWERS
+                and t not in ("summary", "checklist", "choice")
+                or (t in ("summary", "checklist", "choice") and len(topics) == 1)
+            ):
+                parts.append(self.ANSWERS[t])
+        if "account" in topics:
+            parts.append(self.account)
+        if noes:
+            parts.append("都没有" if len(parts) == 0 else "别的都没有")
+        message = "，".join(p for p in parts if p) or "不清楚"
+        # the very same question a third time: say "不清楚" rather than loop
+        key = texts[-1] if texts else ""
+        self.said[key] = self.said.get(key, 0) + 1
+        if self.said[key] >= 3:
+            return "不清楚"
+        return message
+
+
+# ------------------------------------------------------------------ figures
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+@dataclass
+class Stats:
+    latencies: list[float] = field(default_factory=list)  # seconds, answered turns
+    errors: dict[str, int] = field(default_factory=dict)
+    turns_sent: int = 0
+    late_starts: int = 0  # turns that could not start on schedule (the open loop fell behind)
+    conversations: int = 0
+    submitted: dict[str, str] = field(default_factory=dict)  # sender -> case number acknowledged
+    unfinished: list[str] = field(default_factory=list)
+    timeline: list[tuple[float, float, bool]] = field(default_factory=list)  # (t, latency, ok)
+
+    def error(self, kind: str) -> None:
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+
+    def summary(self, label: str, seconds: float) -> str:
+        ms = [x * 1000 for x in self.latencies]
+        errors = sum(self.errors.values())
+        return (
+            f"{label}: {self.turns_sent} turns in {seconds:.0f} s ({self.turns_sent / max(seconds, 1e-9):.2f}/s), "
+            f"answered {len(ms)}, p50 {percentile(ms, 0.5):.0f} ms, p95 {percentile(ms, 0.95):.0f} ms, "
+            f"p99 {percentile(ms, 0.99):.0f} ms, max {max(ms, default=float('nan')):.0f} ms; "
+            f"errors {errors} {self.errors or ''}; conversations {self.conversations}, "
+            f"cases acknowledged {len(self.submitted)}, unfinished {len(self.unfinished)}"
+        )
+
+
+# ------------------------------------------------------------------ the open-loop driver
+class OpenLoop:
+    """Starts turns on a fixed schedule (rate/s), whatever the answers' latency (open loop).
+
+    Each conversation sends its next message only after the previous answer (a family reads the
+    answer first); so many conversations are open at once and the schedule hands each due turn to a
+    conversation that is waiting. A new conversation starts when none is waiting. Bounded: stops
+    starting turns after ``seconds`` and then waits at most ``drain`` seconds for the last answers;
+    conversations left unfinished are reported.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        rate: float,
+        seconds: float,
+        *,
+        timeout: float = 90.0,
+        drain: float = 120.0,
+        seed: int = 7,
+        max_turns: int = 40,
+    ) -> None:
+        self.url = url.rstrip("/") + "/webhooks/rest/webhook"
+        self.rate, self.seconds, self.timeout, self.drain = rate, seconds, timeout, drain
+        self.rng = random.Random(seed)
+        self.max_turns = max_turns
+        self.stats = Stats()
+        self.waiting: asyncio.Queue = asyncio.Queue()
+        self.t0 = 0.0
+        self.stop_new = False
+        self.retry_transport = True
+
+    async def _turn(self, client: httpx.AsyncClient, conv: dict) -> None:
+        fam: Family = conv["family"]
+        message = conv["next"]
+        started = time.monotonic()
+        self.stats.turns_sent += 1
+        try:
+            r = await client.post(
+                self.url, json={"sender": fam.sender, "message": message}, timeout=self.timeout
+            )
+            latency = time.monotonic() - started
+            if r.status_code != 200:
+                raise httpx.HTTPStatusError(f"{r.status_code}", request=r.request, response=r)
+            texts = [m["text"] for m in r.json() if m.get("text")]
+        except (httpx.HTTPError, ValueError) as exc:
+            kind = (
+                f"http {exc.response.status_code}"
+                if isinstance(exc, httpx.HTTPStatusError)
+                else type(exc).__name__
+            )
+            self.stats.error(kind)
+            self.stats.timeline.append((started - self.t0, time.monotonic() - started, False))
+            conv["failures"] += 1
+            if conv["failures"] <= 5:  # say it again after a pause, as a person would
+                await asyncio.sleep(1.0)
+                self.waiting.put_nowait(conv)
+            else:
+                self.stats.unfinished.append(fam.sender)
+            return
+        self.stats.latencies.append(latency)
+        self.stats.timeline.append((started - self.t0, latency, True))
+        conv["turns"] += 1
+        done = next((t for t in texts if is_submitted(t)), None)
+        if done:
+            m = CASE_NO.search(done)
+            self.stats.submitted[fam.sender] = m.group(0) if m else "?"
+            conv["done"] = True
+            return
+        if not texts:
+            texts = conv.get("last") or []
+        conv["last"] = texts
+        if conv["turns"] >= self.max_turns:
+            self.stats.unfinished.append(fam.sender)
+            conv["done"] = True
+            return
+        conv["next"] = fam.reply(texts)
+        self.waiting.put_nowait(conv)
+
+    def _new_conversation(self) -> dict:
+        self.stats.conversations += 1
+        fam = Family(random.Random(self.rng.random()))
+        return {"family": fam, "next": Family.OPENING, "turns": 0, "failures": 0, "done": False}
+
+    async def run(self, on_tick=None) -> Stats:
+        limits = httpx.Limits(max_connections=400, max_keepalive_connections=100)
+        async with httpx.AsyncClient(limits=limits) as client:
+            tasks: set[asyncio.Task] = set()
+            self.t0 = time.monotonic()
+            interval = 1.0 / self.rate
+            n = 0
+            while True:
+                due = self.t0 + n * interval
+                now = time.monotonic()
+                if due - self.t0 >= self.seconds:
+                    break
+                if due > now:
+                    await asyncio.sleep(due - now)
+                elif now - due > 0.5:
+                    self.stats.late_starts += 1
+                if on_tick is not None:
+                    await on_tick(time.monotonic() - self.t0)
+                try:
+                    conv = self.waiting.get_nowait()
+                except asyncio.QueueEmpty:
+                    conv = self._new_conversation()
+                task = asyncio.create_task(self._turn(client, conv))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+                n += 1
+            self.stop_new = True
+            # drain: conversations already open go on (bounded) so that their cases get filed
+            deadline = time.monotonic() + self.drain
+            while time.monotonic() < deadline and (tasks or not self.waiting.empty()):
+                while not self.waiting.empty():
+                    conv = self.waiting.get_nowait()
+                    task = asyncio.create_task(self._turn(client, conv))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+                await asyncio.sleep(0.05)
+            for task in tasks:
+                task.cancel()
+            while not self.waiting.empty():
+                self.stats.unfinished.append(self.waiting.get_nowait()["family"].sender)
+        return self.stats
+
+
+# ------------------------------------------------------------------ checks
+def db_rows(dsn: str, sql: str, *args) -> list[tuple]:
+    import psycopg
+
+    with psycopg.connect(dsn, connect_timeout=5) as conn:
+        return conn.execute(sql, args).fetchall()
+
+
+def check_cases_once(state: dict[str, str], stats: Stats) -> list[str]:
+    """Every acknowledged case is in the database exactly once, and one case per deceased."""
+    problems: list[str] = []
+    dsn = state["DATABASE_URL"]
+    acked = set(stats.submitted.values()) - {"?"}
+    rows = db_rows(dsn, "select case_no from cases")
+    counts: dict[str, int] = {}
+    for (case_no,) in rows:
+        counts[case_no] = counts.get(case_no, 0) + 1
+    norm = {re.sub(r"-", "", c): c for c in counts}
+    for case_no in acked:
+        n = counts.get(case_no) or counts.get(norm.get(re.sub(r"-", "", case_no), ""), 0)
+        if n != 1:
+            problems.append(f"acknowledged case {case_no} is in the database {n} times")
+    dup = (
+        db_rows(dsn, "select deceased_id_hash, count(*) from cases group by 1 having count(*) > 1")
+        if _has_column(dsn, "cases", "deceased_id_hash")
+        else []
+    )
+    if dup:
+        problems.append(f"{len(dup)} deceased have more than one case")
+    return problems
+
+
+def _has_column(dsn: str, table: str, column: str) -> bool:
+    return bool(
+        db_rows(
+            dsn,
+            "select 1 from information_schema.columns where table_name=%s and column_name=%s",
+            table,
+            column,
+        )
+    )
+
+
+def wait_outbox_drained(state: dict[str, str], seconds: float) -> dict[str, int]:
+    """Waits (bounded) until no outbox event is pending or delivering; returns the status counts."""
+    deadline = time.monotonic() + seconds
+    while True:
+        counts = dict(db_rows(state["DATABASE_URL"], "select status, count(*) from outbox_events group by 1"))
+        if not counts.get("pending") and not counts.get("delivering") or time.monotonic() > deadline:
+            return counts
+        time.sleep(2)
+
+
+def check_deliveries_once(state: dict[str, str], since_case_ids: int = 0) -> tuple[list[str], str]:
+    """Every outbox event delivered, each acknowledged once by the simulator, one release per task."""
+    problems: list[str] = []
+    dsn = state["DATABASE_URL"]
+    counts = dict(db_rows(dsn, "select status, count(*) from outbox_events group by 1"))
+    events = db_rows(dsn, "select event_id, task_id, event, status from outbox_events")
+    sim = httpx.get(state["SIM_URL"] + "/deliveries", timeout=30).json()
+    acked = sim["acknowledged"]
+    received = sim["received"]
+    not_delivered = [e for e in events if e[3] != "delivered"]
+    if not_delivered:
+        problems.append(f"{len(not_delivered)} outbox events not delivered: {dict(counts)}")
+    missing = [e for e in events if e[3] == "delivered" and e[0] not in acked]
+    if missing:
+        problems.append(f"{len(missing)} events marked delivered but never acknowledged by the department")
+    released: dict[int, int] = {}
+    for entry in acked.values():
+        if entry.get("event") == "task.released" and entry.get("task_id") is not None:
+            released[entry["task_id"]] = released.get(entry["task_id"], 0) + 1
+    twice = {t: n for t, n in released.items() if n > 1}
+    if twice:
+        problems.append(f"{len(twice)} tasks released to their department more than once (different events)")
+    processed_twice = [r for r in received if r.get("outcome") == "duplicate"]
+    dup_note = f"{len(processed_twice)} re-deliveries answered as duplicates (dropped by the department)"
+    summary = (
+        f"outbox {dict(counts)}; department acknowledged {len(acked)} events for "
+        f"{len(released)} released tasks; {dup_note}"
+    )
+    return problems, summary
+
+
+def print_result(problems: list[str]) -> int:
+    for p in problems:
+        print(f"  FAIL {p}")
+    print("PASS" if not problems else "FAIL")
+    return 0 if not problems else 1
+
+
+def write_json(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def today_china() -> dt.date:
+    return china_today()

@@ -46,7 +46,7 @@ class ValidateProgressForm(ReadingFormValidation):
         if requested is None and not tracker.get_slot("case_no"):
             dispatcher.utter_message(response="utter_no_case_here")
             return pause_events()
-        if has_question(text):  # "注销户口要带啥": answered, and the case number is not asked again
+        if requested and has_question(text):  # "注销户口要带啥": answered, the case number not asked again
             return pause_events() + await ActionAnswerItem().run(dispatcher, tracker, domain)
         return []
 

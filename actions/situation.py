@@ -71,8 +71,8 @@ def value_words(field_key: str, value: Any) -> str:
 def fact_events(tracker: Tracker, asked: list[str], dispatcher: CollectingDispatcher | None = None) -> list:
     """SlotSets for the facts of the latest message.
 
-    A field just asked takes the answer; another field is filled when still empty, or changed when
-    the message says it corrects ("刚才选错了，不是病死的，是摔死的") — then the change is said back."""
+    A field just asked takes the answer; a fact stated about another field fills it or changes it
+    ("刚才选错了，不是病死的，是摔死的", "有低保" after "都没有"), and a change is said back."""
     text = latest_text(tracker)
     facts = read_facts(text, asked)
     if text.startswith("/"):  # a button: its payload names the value
@@ -87,9 +87,10 @@ def fact_events(tracker: Tracker, asked: list[str], dispatcher: CollectingDispat
         if key not in SITUATION_SLOTS or value not in field_words()[key].values:
             continue
         old = tracker.get_slot(key)
-        if key in asked or old is None or (correcting and old != value):
+        # a thing had or not ("有低保") is said on purpose; "在家里" in passing changes nothing set
+        if key in asked or (old != value and (old is None or correcting or field_words()[key].nouns)):
             events.append(SlotSet(key, value))
-            if old is not None and old != value:
+            if old is not None and old != value and key not in asked:
                 changed.append(value_words(key, value))
     if changed and dispatcher is not None:
         say(dispatcher, f"好的，已经改成：{'、'.join(changed)}。跟着要办的事我会重新核对。")
@@ -145,7 +146,11 @@ async def selection_change(
 
 
 class ActionRespondDeath(Action):
-    """report_death: condolence once per conversation, then the offer to sort things out together."""
+    """report_death: condolence once per conversation, then straight to the first question.
+
+    A message that also asks something ("我爸走了，户口咋个销") gets the answer and the offer to sort
+    everything out together (slot ``start_now`` false); a plain report starts the questions at once
+    (``start_now`` true) — a family can still ask anything in between, or say 算了."""
 
     def name(self) -> str:
         return "action_respond_death"
@@ -153,10 +158,6 @@ class ActionRespondDeath(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         events: list = fact_events(tracker, [])
         condolence = condolence_once(tracker, events)
-        offer = (
-            "后面要办的手续，我可以帮您一件件理清楚：问您几个简单的问题，"
-            "列出要办的事和要带的材料，能一次申请的就一次申请。现在开始吗？"
-        )
         items = [k for k in entity_values(tracker, "item") if isinstance(k, str)]
         answers = []
         if has_question(latest_text(tracker)):
@@ -165,15 +166,24 @@ class ActionRespondDeath(Action):
                     answers.append(await answer_for(CaseApi(), key, None, True, tracker))
                 except (ApiUnavailable, ApiRefused):
                     continue
-        if answers:
-            say(dispatcher, condolence + "\n\n".join(answers), json_message={"items": items})
-            condolence = ""
+        if not answers:
+            say(
+                dispatcher,
+                condolence + "后面要办的手续，我帮您一件件理清楚：先问几个简单的问题，只问办事用得上的，"
+                "不清楚的直接说不清楚；中间有想问的随时问。",
+            )
+            return [*events, SlotSet("start_now", True)]
+        say(dispatcher, condolence + "\n\n".join(answers), json_message={"items": items})
         buttons = [
             {"title": "好的，开始吧", "payload": "/affirm"},
             {"title": "我先问问", "payload": "/deny"},
         ]
-        say(dispatcher, condolence + offer, buttons=buttons)
-        return events
+        say(
+            dispatcher,
+            "这些手续可以一次申请、各部门一起办。要我帮您一起申请吗？问几个简单的问题就行。",
+            buttons=buttons,
+        )
+        return [*events, SlotSet("start_now", False)]
 
 
 class ActionStartApplication(Action):
@@ -187,9 +197,11 @@ class ActionStartApplication(Action):
         events.append(SlotSet("requested_slot", None))
         events += fact_events(tracker, [])
         items = [k for k in entity_values(tracker, "item") if isinstance(k, str) and k in ITEM_NAMES]
-        if items and not tracker.get_slot("selected_items"):
+        # "我要办销户口" chooses; "有职工医保和公积金，没有驾照" tells facts and chooses nothing
+        facts = [e for e in events if e.get("name") in SITUATION_SLOTS]
+        if items and not facts and not tracker.get_slot("selected_items"):
             events.append(SlotSet("selected_items", items))
-        if all(tracker.get_slot(s) is None for s in BASE_SLOTS):
+        if all(tracker.get_slot(s) is None for s in BASE_SLOTS) and not tracker.get_slot("start_now"):
             say(dispatcher, "好的。我先问几个简单的问题，只问办事用得上的，不清楚的可以直接说不清楚。")
         return events
 
@@ -224,7 +236,7 @@ class ValidateSituationForm(ReadingFormValidation):
         events = await selection_change(tracker, dispatcher, plain_is_choice=False)
         events += fact_events(tracker, asked, dispatcher)
         text = latest_text(tracker)
-        if has_question(text):  # a side question is answered; the form then asks on
+        if requested and has_question(text):  # a side question is answered; the form then asks on
             events += await ActionAnswerItem().run(dispatcher, tracker, domain)
         elif requested and not events and dont_know(text):
             fw = field_words().get(requested)
@@ -248,12 +260,19 @@ class AskSituation(Action):
         group = group_of(self.field)
         if group:
             needed = await ValidateSituationForm().needed(tracker)
-            fields = [f for f in group["fields"] if f in needed and tracker.get_slot(f) is None] or fields
+            in_group = [f for f in group["fields"] if f in needed and tracker.get_slot(f) is None]
+            # a group that lists its things asks the ones still needed; another group asks
+            # together only while none of its needed fields is answered yet
+            untouched = all(tracker.get_slot(f) is None for f in group["fields"] if f in needed)
+            if len(in_group) > 1 and (group.get("things") or untouched):
+                fields = in_group
         again = reask_count(tracker, self.field) > 0
         prefix = "不好意思，我没太明白。" if again else ""
         if len(fields) > 1:
-            example = f"比如“{group['example']}”。" if again and group.get("example") else ""
-            say(dispatcher, prefix + group["question"] + example, json_message={"asks": fields})
+            example = f"比如“{group['example']}”。" if again and "比如" not in group["question"] else ""
+            things = "、".join(group.get("things", {}).get(f, "") for f in fields)
+            question = group["question"].replace("{things}", things)
+            say(dispatcher, prefix + question + example, json_message={"asks": fields})
             return [SlotSet("asked_fields", fields)]
         fw = field_words()[self.field]
         values = list(fw.labels) or [fw.yes_means, not fw.yes_means]

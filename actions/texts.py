@@ -13,8 +13,10 @@ HOTLINE = "12345"
 CONDOLENCE = "请节哀，这段时间辛苦您了。"
 OFFER_TO_APPLY = "这些手续可以一次申请、各部门一起办。想让我帮您一起申请，就说“我要申请”。"
 # A message that tells of a death, whatever its intent ("我爸昨天走了，户口咋个销" may be a question).
-# Not 没了/老了: "卡里的钱没了", "人老了" say nothing of a death.
-DEATH_WORDS = re.compile("走了|过世|去世|逝世|病逝|离世|不在了|死了|仙逝|身故|亡故")
+# Not 没了: "卡里的钱没了" says nothing of a death; 老了 only after a day ("我妈前天老了", not "人老了").
+DEATH_WORDS = re.compile(
+    r"走了|走的|过世|去世|逝世|病逝|离世|不在了|死了|死的|仙逝|身故|亡故|(?:天|号|日)老了"
+)
 API_DOWN = (
     "非常抱歉，办理系统暂时连不上，这不是您的问题。您刚才说的信息我都记着，不用重新说。"
     f"可以过一会儿跟我说“再试一次”，也可以拨打 {HOTLINE} 政务服务便民热线，请工作人员帮您办。"

@@ -214,6 +214,7 @@ def load_catalog(directory: Path | None = None) -> Catalog:
             c.fail("situation.yaml", f.key, "values", "an enum field needs values")
     for g in parsed["situation"].groups:
         c.keys("situation.yaml", g.key, "fields", g.fields, fields, "situation field")
+        c.keys("situation.yaml", g.key, "things", g.things, g.fields, "field of the group")
     for it in items.values():
         c.keys(
             "items.yaml", it.key, "department", [it.department, *it.co_departments], departments, "department"

@@ -67,6 +67,9 @@ class QuestionGroup(Strict):
     fields: list[Key]
     # "有的说一下": a field of the group that the answer does not mention is a no
     unmentioned_means_no: bool = False
+    # for such a group, the word for each field: the question lists only the ones still needed
+    # ("{things}" in the question), so nothing already answered is asked again
+    things: dict[Key, str] = Field(default_factory=dict)
     example: str | None = None
 
     _key = field_validator("key")(_check_key)

@@ -204,10 +204,14 @@ async def test_items_are_replaced_added_and_removed_in_words(api_env):
     assert slots["selected_items"] == ["hukou_cancel"] and "注销户口" in text
     assert slots["requested_slot"] == "hukou_in_guizhou"
     chosen = [*asked, SlotSet("selected_items", ["hukou_cancel"])]
-    slots, text, _ = await _answer("再加上公积金", "select_items", chosen, [ent("item", "housing_fund_withdraw")])
+    slots, text, _ = await _answer(
+        "再加上公积金", "select_items", chosen, [ent("item", "housing_fund_withdraw")]
+    )
     assert slots["selected_items"] == ["hukou_cancel", "housing_fund_withdraw"] and "加上了" in text
     both = [*asked, SlotSet("selected_items", ["hukou_cancel", "housing_fund_withdraw"])]
-    slots, text, _ = await _answer("公积金不要了", "select_items", both, [ent("item", "housing_fund_withdraw")])
+    slots, text, _ = await _answer(
+        "公积金不要了", "select_items", both, [ent("item", "housing_fund_withdraw")]
+    )
     assert slots["selected_items"] == ["hukou_cancel"] and "不办了" in text
 
 
@@ -241,7 +245,7 @@ async def test_no_means_no_at_a_question_whose_buttons_are_yes_no_and_unknown(ap
 async def test_an_answer_not_understood_is_asked_once_more_then_handed_to_people(api_env):
     base = [*situation(), SlotSet("selected_items", ["all"]), ActiveLoop("situation_form")]
     asked = [*base, SlotSet("requested_slot", "funeral")]
-    slots, text, out = await _answer("嗯嗯这个嘛", "inform", asked)
+    slots, _text, out = await _answer("嗯嗯这个嘛", "inform", asked)
     assert slots["reask"] == {"slot": "funeral", "count": 1} and slots["requested_slot"] == "funeral"
     dispatcher = CollectingDispatcher()
     from actions.situation import AskFuneral
@@ -249,7 +253,7 @@ async def test_an_answer_not_understood_is_asked_once_more_then_handed_to_people
     await AskFuneral().run(dispatcher, make_tracker([*asked, *out]), DOMAIN)
     assert "没太明白" in texts(dispatcher) and "比如“火化" in texts(dispatcher)
     again = [*asked, *out, SlotSet("requested_slot", "funeral")]
-    slots, text, out = await _answer("说不好说", "inform", again)
+    slots, _, out = await _answer("说不好说", "inform", again)
     assert slots["form_paused"] is True and any(e["event"] == "active_loop" for e in out)
 
 
@@ -265,12 +269,21 @@ async def test_a_side_question_is_answered_and_the_facts_of_the_message_kept(api
 @pytest.mark.asyncio
 async def test_control_words_stop_restart_or_hand_off_inside_the_form(api_env):
     base = [*situation(), ActiveLoop("situation_form"), SlotSet("requested_slot", "funeral")]
-    for typed, kind in (("算了", "exit"), ("谢谢", "thanks"), ("转人工", "handoff"), ("重新开始", "restart")):
-        slots, _, out = await _answer(typed, "deny", base)
+    said = {
+        "算了": "utter_pause_form",
+        "谢谢": "utter_thanks_paused",
+        "转人工": "utter_handoff",
+        "重新开始": "utter_confirm_restart",
+    }
+    for typed, response in said.items():
+        dispatcher = CollectingDispatcher()
+        out = await ValidateSituationForm().run(
+            dispatcher, make_tracker([*base, user(typed, "deny")]), DOMAIN
+        )
         stopped = [e for e in out if e["event"] == "active_loop" and e["name"] is None]
-        assert slots["form_paused"] is True and stopped, typed
-        assert "funeral" not in slots
-    slots, _, _ = await _answer("重新开始", "restart", base)
+        assert slots_of(out)["form_paused"] is True and stopped, typed
+        assert "funeral" not in slots_of(out) and dispatcher.messages[0]["response"] == response
+    slots, _, _ = await _answer("重新开始", "start_over", base)
     assert slots["confirm_restart"] is True
 
 
@@ -559,9 +572,10 @@ async def test_situation_question_from_the_catalog_with_chinese_buttons_setting_
     ]
     pension = [*situation(), SlotSet("selected_items", ["social_insurance_suspend"])]
     dispatcher, out = await run(AskPensionScheme(), [*pension, user("我要申请", "start_application")])
-    assert {"title": "企业职工养老保险", "payload": '/inform{"pension_scheme": "enterprise"}'} in dispatcher.messages[0][
-        "buttons"
-    ] or "养老保险" in dispatcher.messages[0]["text"]
+    assert {
+        "title": "企业职工养老保险",
+        "payload": '/inform{"pension_scheme": "enterprise"}',
+    } in dispatcher.messages[0]["buttons"] or "养老保险" in dispatcher.messages[0]["text"]
 
 
 @pytest.mark.asyncio

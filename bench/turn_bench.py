@@ -10,15 +10,16 @@ starts a session) and of the later turns. Machines are shared: quote medians.
 Open-loop rates and the throughput ceiling (what `make bench` runs, bounded, loopback only):
 
     .venv/bot/bin/python bench/turn_bench.py --rates 1,5,10 --seconds 30 --rounds 3 \
-        --ceiling-clients 16 --ceiling-seconds 20 [--model PATH] [--json PATH]
+        --ceiling-clients 4,16,32 --ceiling-seconds 12 [--model PATH] [--json PATH]
 
 ``--rates``: messages are *sent on a fixed schedule* (rate r: one every 1/r s, whether or not earlier
 ones were answered) to a pool of conversations taken in turn (each gets a message about every 3 s
 and is replaced by a new one after ``--turns`` questions); latency counts from the scheduled send,
 so a server that falls behind shows it. At most ``--max-in-flight`` requests are outstanding (more
-are counted as dropped) and each waits at most 30 s. ``--ceiling-clients C``: C conversations each
-send their next question as soon as the previous one is answered, for ``--ceiling-seconds``; the
-completed turns per second is the throughput ceiling of the one Rasa process. Before the services
+are counted as dropped) and each waits at most 30 s. ``--ceiling-clients C[,C2...]``: C conversations
+each send their next question as soon as the previous one is answered, for ``--ceiling-seconds``; the
+completed turns per second, the highest over the levels given, is the throughput ceiling of the one
+Rasa process. Before the services
 stop, each one's peak resident memory (VmHWM from /proc/<pid>/status) is read.
 """
 
@@ -357,7 +358,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="open-loop and ceiling rounds")
     parser.add_argument("--max-in-flight", type=int, default=300)
     parser.add_argument(
-        "--ceiling-clients", type=int, default=0, help="closed-loop conversations (0: no ceiling)"
+        "--ceiling-clients",
+        default="",
+        help="closed-loop conversations, one level or several (4,16,32): the ceiling is the best level",
     )
     parser.add_argument("--ceiling-seconds", type=float, default=20)
     parser.add_argument("--json", help="also write the figures to this file")
@@ -419,25 +422,39 @@ def main() -> None:
                 f".venv/bot/bin/python bench/turn_bench.py --rates {args.rates} --seconds {args.seconds:g} "
                 f"--rounds {args.rounds} --turns {args.turns}"
             )
-        if args.ceiling_clients:
-            rounds = [
-                asyncio.run(closed_loop(url, args.ceiling_clients, args.ceiling_seconds, args.turns))
-                for _ in range(args.rounds)
-            ]
-            out["ceiling"] = {
-                "clients": args.ceiling_clients,
-                "median_per_second": statistics.median(r["completed_per_second"] for r in rounds),
-                "median_p50_ms": statistics.median(r["p50_ms"] for r in rounds if r["p50_ms"] is not None),
-                "median_p95_ms": statistics.median(r["p95_ms"] for r in rounds if r["p95_ms"] is not None),
-                "errors": sum(r["errors"] for r in rounds),
-                "rounds": rounds,
-            }
-            c = out["ceiling"]
+        levels = [int(c) for c in str(args.ceiling_clients).split(",") if c.strip() and int(c) > 0]
+        if levels:
+            out["ceiling_levels"] = []
+            for clients in levels:
+                rounds = [
+                    asyncio.run(closed_loop(url, clients, args.ceiling_seconds, args.turns))
+                    for _ in range(args.rounds)
+                ]
+                level = {
+                    "clients": clients,
+                    "median_per_second": statistics.median(r["completed_per_second"] for r in rounds),
+                    "median_p50_ms": statistics.median(
+                        r["p50_ms"] for r in rounds if r["p50_ms"] is not None
+                    ),
+                    "median_p95_ms": statistics.median(
+                        r["p95_ms"] for r in rounds if r["p95_ms"] is not None
+                    ),
+                    "errors": sum(r["errors"] for r in rounds),
+                    "rounds": rounds,
+                }
+                out["ceiling_levels"].append(level)
+                print(
+                    f"closed loop, {clients:3d} conversations back to back: median "
+                    f"{level['median_per_second']:.1f} turns/s (rounds "
+                    + ", ".join(f"{r['completed_per_second']:.1f}" for r in rounds)
+                    + f"), p50 {level['median_p50_ms']:.0f} ms, p95 {level['median_p95_ms']:.0f} ms, "
+                    f"errors {level['errors']}"
+                )
+            # the ceiling: the highest median throughput over the concurrency levels
+            out["ceiling"] = max(out["ceiling_levels"], key=lambda c: c["median_per_second"])
             print(
-                f"throughput ceiling, {args.ceiling_clients} conversations back to back: median "
-                f"{c['median_per_second']:.1f} turns/s (rounds "
-                + ", ".join(f"{r['completed_per_second']:.1f}" for r in rounds)
-                + f"), p50 {c['median_p50_ms']:.0f} ms, p95 {c['median_p95_ms']:.0f} ms, errors {c['errors']}"
+                f"throughput ceiling: {out['ceiling']['median_per_second']:.1f} turns/s "
+                f"(with {out['ceiling']['clients']} conversations back to back)"
             )
             command += f" --ceiling-clients {args.ceiling_clients} --ceiling-seconds {args.ceiling_seconds:g}"
         out["peak_memory_mb"] = {name: vm_hwm_mb(p.pid) for name, p in procs}

@@ -96,6 +96,8 @@ class Scopes:
     context: tuple[str, ...] = ()
     generic: dict[str, tuple[str, ...]] | None = None
     exclude: dict[str, tuple[str, ...]] | None = None
+    held_words: tuple[str, ...] = ()  # 拿着 …: the document after it is held, not asked for
+    held_items: frozenset[str] = frozenset()
 
 
 def load_scopes(path: Path) -> Scopes:
@@ -106,6 +108,8 @@ def load_scopes(path: Path) -> Scopes:
         context=_words(scope.get("context") or [], groups),
         generic={k: _words(v, groups) for k, v in (scope.get("generic") or {}).items()},
         exclude={k: _words(v, groups) for k, v in (scope.get("exclude") or {}).items()},
+        held_words=_words((scope.get("held") or {}).get("words") or [], groups),
+        held_items=frozenset((scope.get("held") or {}).get("items") or []),
     )
 
 
@@ -283,8 +287,20 @@ class ItemMarker:
                 mark = self._apply_rule(doc.text, standalone, rule)
                 if mark is not None:
                     marks[(rule.entity, rule.value)] = mark
-            marks = {k: m for k, m in marks.items() if m.entity != "item" or self.in_scope(doc.text, m.value)}
+            marks = {
+                k: m
+                for k, m in marks.items()
+                if m.entity != "item"
+                or (self.in_scope(doc.text, m.value) and not self.held(doc.text, m.start, m.value))
+            }
         return sorted(marks.values(), key=lambda m: (m.start, m.end))
+
+    def held(self, text: str, start: int, key: str) -> bool:
+        """An item named at ``start`` is a document the family already holds (拿着火化证)."""
+        if key not in self.scopes.held_items:
+            return False
+        before = to_simplified(text[max(0, start - 4) : start])
+        return any(before.endswith(w) for w in self.scopes.held_words)
 
     def items(self, text: str) -> list[str]:
         """The item keys in order of appearance (the shape the evaluation compares)."""
@@ -409,5 +425,7 @@ class CatalogItemMarker(GraphComponent):
                 continue
             if e["entity"] == "item" and not self.marker.in_scope(text, e["value"]):
                 continue  # DIET's guesses too: an area asked about in general is not an item
+            if e["entity"] == "item" and self.marker.held(text, int(e.get("start") or 0), e["value"]):
+                continue  # 拿着火化证: a document the family holds, not one it asks for
             merged.append(e)
         message.set(ENTITIES, sorted(kept + merged, key=lambda e: (e.get("start", 0), e.get("end", 0))))

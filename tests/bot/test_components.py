@@ -222,6 +222,7 @@ def test_area_nouns_after_a_death(marker, text, keys):
 
 # the same areas asked about in general: not a service after a death (scopes in item_cues.yml)
 GENERAL_AREA_QUESTIONS = [
+    "酒驾了驾驶证咋个处理",
     "买房了公积金咋个提取",
     "驾照过期了要不要重考",
     "医保卡报销要带啥子",
@@ -239,6 +240,12 @@ def test_an_area_asked_about_in_general_is_not_an_item(marker, text):
 def test_the_same_general_words_after_a_death_keep_the_item(marker):
     assert marker.items("我爸走了，他的公积金提取要几天到账") == ["housing_fund_withdraw"]
     assert marker.items("老汉儿走了，他的驾照上个月才体检过，还要注销不") == ["driving_license_cancel"]
+
+
+def test_a_document_already_held_or_a_step_already_done_is_not_asked_for(marker):
+    assert marker.items("我拿着火化证去银行取我妈存折里的钱，银行不给") == ["small_deposit_withdraw"]
+    assert marker.items("火化证明在哪里开") == ["cremation_cert"]
+    assert marker.items("老汉儿走了，户口已经注销了，他的存折还能用不") == ["small_deposit_withdraw"]
 
 
 def test_scopes_apply_to_diet_items_too():

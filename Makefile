@@ -93,3 +93,16 @@ bench: setup generate
 
 clean:
 	rm -rf $(VENV) $(GENERATED) models var .pytest_cache .hypothesis
+
+# ------------------------------------------------------------------ scale-out, load and faults (issue 7)
+# Each uses the running scripts/scaleout.sh stack, or starts a fresh one and stops it afterwards
+# (SCALE_KEEP=1 keeps it). Loopback only. docs/deployment.md, "Load and fault tests".
+.PHONY: scale-test load faults
+scale-test: setup
+	@scripts/with_scaleout.sh bash -c 'PYTHONPATH=$$PWD $(BOT_PY) -m pytest tests/scale/test_lock_store.py -q -p no:cacheprovider && $(API_PY) tests/scale/check_one_conversation.py'
+
+load: setup
+	@scripts/with_scaleout.sh $(API_PY) bench/load/load.py $(LOAD_ARGS)
+
+faults: setup
+	@scripts/with_scaleout.sh $(API_PY) bench/load/faults.py $(FAULT_ARGS)

@@ -39,8 +39,9 @@ _UNCHANGED = object()
 class AtomicRedisLockStore(RedisLockStore):
     """``RedisLockStore`` with atomic ticket operations (see the module docstring)."""
 
-    def __init__(self, endpoint_config: EndpointConfig | None = None, host: str = "localhost",
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, endpoint_config: EndpointConfig | None = None, host: str = "localhost", **kwargs: Any
+    ) -> None:
         if endpoint_config is not None:
             kwargs = {**endpoint_config.kwargs, **kwargs}
             host = endpoint_config.url or host
@@ -54,7 +55,9 @@ class AtomicRedisLockStore(RedisLockStore):
         super().__init__(host=host, **kwargs)
 
     # ------------------------------------------------------------------ the one atomic primitive
-    def _atomically(self, conversation_id: str, change: Callable[[TicketLock | None], tuple[Any, Any]]) -> Any:
+    def _atomically(
+        self, conversation_id: str, change: Callable[[TicketLock | None], tuple[Any, Any]]
+    ) -> Any:
         """Runs ``change(lock) -> (new lock | None to delete | _UNCHANGED, result)`` in a transaction."""
         key = self.key_prefix + conversation_id
         result: list[Any] = [None]
@@ -127,6 +130,8 @@ class AtomicRedisLockStore(RedisLockStore):
     ) -> AsyncGenerator[TicketLock, None]:
         ticket = self.issue_ticket(conversation_id, lock_lifetime)
         try:
-            yield await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds or self.poll_interval)
+            yield await self._acquire_lock(
+                conversation_id, ticket, wait_time_in_seconds or self.poll_interval
+            )
         finally:
             self.cleanup(conversation_id, ticket)

@@ -190,6 +190,9 @@ api_env() {
   export DATABASE_URL="postgresql://$PGUSER@$PGHOST:$PGPORT/$CASES_DB"
   export RATE_LIMIT_STORAGE=redis REDIS_URL="redis://$REDIS_HOST:$REDIS_PORT/$LIMIT_DB"
   export DISPATCH_IN_PROCESS=0 DEPARTMENT_WEBHOOK_DEFAULT="http://127.0.0.1:$SIM_PORT/deliveries"
+  # a department down for minutes or hours must not turn events dead: many attempts, backoff capped
+  # at a minute so that a department that is back is served within a minute (defaults: 8 and 900 s)
+  export DISPATCH_MAX_ATTEMPTS="${DISPATCH_MAX_ATTEMPTS:-40}" DISPATCH_BACKOFF_CAP="${DISPATCH_BACKOFF_CAP:-60}"
   export CASE_API_URL="http://127.0.0.1:$LB_PORT" API_PUBLIC_URL="http://127.0.0.1:$LB_PORT"
 }
 rasa_env() {

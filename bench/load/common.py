@@ -26,6 +26,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlparse
 
 import httpx
@@ -122,7 +123,7 @@ class Family:
         self.account = digits
 
     OPENING = "我爸昨天在医院病死的"
-    ANSWERS = {
+    ANSWERS: ClassVar[dict[str, str]] = {
         "death_cause": "病死的",
         "place": "在医院",
         "funeral": "火化",
@@ -136,7 +137,7 @@ class Family:
         "summary": "提交",
         "death_date": "昨天",
     }
-    NO_TOPICS = ("driving", "housing_fund", "loan", "welfare", "equity")
+    NO_TOPICS: ClassVar[tuple[str, ...]] = ("driving", "housing_fund", "loan", "welfare", "equity")
 
     def reply(self, texts: list[str]) -> str:
         """The next message: what the last bot question asks, answered by keywords."""
@@ -162,10 +163,8 @@ class Family:
             who += [self.phone] if "applicant_phone" in topics else []
             parts.append(" ".join(who))
         for t in topics:
-            if (
-                t in self.ANSWERS
-                and t not in ("summary", "checklist", "choice")
-                or (t in ("summary", "checklist", "choice") and len(topics) == 1)
+            if (t in self.ANSWERS and t not in ("summary", "checklist", "choice")) or (
+                t in ("summary", "checklist", "choice") and len(topics) == 1
             ):
                 parts.append(self.ANSWERS[t])
         if "account" in topics:
@@ -207,7 +206,8 @@ class Stats:
         ms = [x * 1000 for x in self.latencies]
         errors = sum(self.errors.values())
         return (
-            f"{label}: {self.turns_sent} turns in {seconds:.0f} s ({self.turns_sent / max(seconds, 1e-9):.2f}/s), "
+            f"{label}: {self.turns_sent} turns in {seconds:.0f} s "
+            f"({self.turns_sent / max(seconds, 1e-9):.2f}/s), "
             f"answered {len(ms)}, p50 {percentile(ms, 0.5):.0f} ms, p95 {percentile(ms, 0.95):.0f} ms, "
             f"p99 {percentile(ms, 0.99):.0f} ms, max {max(ms, default=float('nan')):.0f} ms; "
             f"errors {errors} {self.errors or ''}; conversations {self.conversations}, "
@@ -390,7 +390,7 @@ def wait_outbox_drained(state: dict[str, str], seconds: float) -> dict[str, int]
     deadline = time.monotonic() + seconds
     while True:
         counts = dict(db_rows(state["DATABASE_URL"], "select status, count(*) from outbox_events group by 1"))
-        if not counts.get("pending") and not counts.get("delivering") or time.monotonic() > deadline:
+        if (not counts.get("pending") and not counts.get("delivering")) or time.monotonic() > deadline:
             return counts
         time.sleep(2)
 

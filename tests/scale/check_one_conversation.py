@@ -58,14 +58,26 @@ QUESTIONS = [
 async def send(client: httpx.AsyncClient, url: str, sender: str, text: str, timeout: float) -> dict:
     started = time.monotonic()
     try:
-        r = await client.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
-                              timeout=timeout)
+        r = await client.post(
+            f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=timeout
+        )
         r.raise_for_status()
         texts = [m.get("text") or "" for m in r.json()]
-        return {"text": text, "url": url, "texts": texts, "latency": time.monotonic() - started, "error": None}
+        return {
+            "text": text,
+            "url": url,
+            "texts": texts,
+            "latency": time.monotonic() - started,
+            "error": None,
+        }
     except (httpx.HTTPError, ValueError) as exc:
-        return {"text": text, "url": url, "texts": [], "latency": time.monotonic() - started,
-                "error": repr(exc)}
+        return {
+            "text": text,
+            "url": url,
+            "texts": [],
+            "latency": time.monotonic() - started,
+            "error": repr(exc),
+        }
 
 
 def turns_of(events: list[dict]) -> list[dict]:
@@ -94,16 +106,20 @@ def check(phase: str, results: list[dict], turns: list[dict], sent_order: list[s
             problems.append(f"{phase}: “{text}” is in the tracker {n} times (expected once)")
     for t in mine:
         if not t["actions"] or t["actions"][-1] != "action_listen":
-            problems.append(f"{phase}: the turn of “{t['text']}” did not end in action_listen before the "
-                            f"next message (actions {t['actions']}): turns interleaved")
+            problems.append(
+                f"{phase}: the turn of “{t['text']}” did not end in action_listen before the "
+                f"next message (actions {t['actions']}): turns interleaved"
+            )
         if len(t["actions"]) < 2:
             problems.append(f"{phase}: “{t['text']}” got no action before the next message")
     by_text = {t["text"]: t for t in mine}
     for r in results:
         t = by_text.get(r["text"])
         if t is not None and not r["error"] and [x for x in r["texts"] if x] != [x for x in t["bot"] if x]:
-            problems.append(f"{phase}: the answer to “{r['text']}” differs from the bot messages recorded "
-                            f"for its turn (the process did not see the previous turn)")
+            problems.append(
+                f"{phase}: the answer to “{r['text']}” differs from the bot messages recorded "
+                f"for its turn (the process did not see the previous turn)"
+            )
     if sent_order is not None:
         got = [t["text"] for t in mine]
         if got != sent_order:
@@ -133,18 +149,21 @@ async def main_async(args: argparse.Namespace) -> int:
         # 1. burst
         qs = QUESTIONS[:n]
         t0 = time.monotonic()
-        burst = await asyncio.gather(*(send(client, procs[i % 2], sender, q, args.timeout)
-                                       for i, q in enumerate(qs)))
+        burst = await asyncio.gather(
+            *(send(client, procs[i % 2], sender, q, args.timeout) for i, q in enumerate(qs))
+        )
         t_burst = time.monotonic() - t0
         events = await tracker(client, procs[1], sender, token)
         turns = turns_of(events)
         p1 = check("burst", burst, turns, None)
         problems += p1
         order = [t["text"] for t in turns if t["text"] in qs]
-        print(f"burst: {n} messages at once, alternately to {procs[0]} and {procs[1]}: all answered in "
-              f"{t_burst:.1f} s (latency {min(r['latency'] for r in burst):.2f}–"
-              f"{max(r['latency'] for r in burst):.2f} s: they waited for the lock); tracker order "
-              f"{[qs.index(t) for t in order]}; {'ok' if not p1 else f'{len(p1)} problems'}")
+        print(
+            f"burst: {n} messages at once, alternately to {procs[0]} and {procs[1]}: all answered in "
+            f"{t_burst:.1f} s (latency {min(r['latency'] for r in burst):.2f}–"
+            f"{max(r['latency'] for r in burst):.2f} s: they waited for the lock); tracker order "
+            f"{[qs.index(t) for t in order]}; {'ok' if not p1 else f'{len(p1)} problems'}"
+        )
 
         # 2. staggered: the tracker must hold them in sending order
         qs2 = [q + "？" for q in QUESTIONS[:n]]
@@ -161,9 +180,12 @@ async def main_async(args: argparse.Namespace) -> int:
         p2 = check("staggered", stag, turns, qs2)
         problems += p2
         waited = sum(1 for i, r in enumerate(stag) if r["latency"] > args.stagger)
-        print(f"staggered: {n} messages {args.stagger * 1000:.0f} ms apart, alternating processes, "
-              f"not waiting for answers: done in {t_stag:.1f} s, {waited} waited longer than the gap "
-              f"(queued on the lock); {'in sending order, ok' if not p2 else f'{len(p2)} problems'}")
+        print(
+            f"staggered: {n} messages {args.stagger * 1000:.0f} ms apart, alternating processes, "
+            f"not waiting for answers: done in {t_stag:.1f} s, {waited} found the conversation busy "
+            f"(answer slower than the gap: queued on the lock); "
+            f"{'in sending order, ok' if not p2 else f'{len(p2)} problems'}"
+        )
 
         # 3. through the one address
         lb = state["LB_URL"]
@@ -172,11 +194,16 @@ async def main_async(args: argparse.Namespace) -> int:
         events = await tracker(client, lb, sender, token)
         p3 = check("via one address", via, turns_of(events), None)
         problems += p3
-        print(f"via one address ({lb}): {len(qs3)} messages at once: {'ok' if not p3 else f'{len(p3)} problems'}")
+        print(
+            f"via one address ({lb}): {len(qs3)} messages at once: "
+            f"{'ok' if not p3 else f'{len(p3)} problems'}"
+        )
 
         users = sum(1 for e in events if e["event"] == "user")
-        print(f"conversation {sender}: {users} user messages in the PostgreSQL tracker "
-              f"(expected {1 + n + n + len(qs3)})")
+        print(
+            f"conversation {sender}: {users} user messages in the PostgreSQL tracker "
+            f"(expected {1 + n + n + len(qs3)})"
+        )
         if users != 1 + n + n + len(qs3):
             problems.append(f"tracker has {users} user messages, expected {1 + n + n + len(qs3)}")
     for p in problems:
@@ -187,8 +214,8 @@ async def main_async(args: argparse.Namespace) -> int:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--messages", type=int, default=8, help="messages per phase (max 16)")
-    ap.add_argument("--stagger", type=float, default=0.3, help="seconds between staggered sends")
+    ap.add_argument("--messages", type=int, default=12, help="messages per phase (max 16)")
+    ap.add_argument("--stagger", type=float, default=0.1, help="seconds between staggered sends")
     ap.add_argument("--timeout", type=float, default=120.0)
     ap.add_argument("--dir", default=None, help="scale-out state directory (default var/scaleout)")
     return asyncio.run(main_async(ap.parse_args()))

@@ -11,6 +11,7 @@ Rasa's stock RedisLockStore fails this (``--stock`` shows it: GET, change, SET i
 from __future__ import annotations
 
 import asyncio
+import itertools
 import multiprocessing as mp
 import os
 import time
@@ -19,6 +20,7 @@ import uuid
 import pytest
 
 redis = pytest.importorskip("redis")
+pytest.importorskip("rasa")
 
 HOST, PORT, DB = os.environ.get("REDIS_HOST", "127.0.0.1"), int(os.environ.get("REDIS_PORT", "6379")), 15
 
@@ -78,7 +80,7 @@ def hold_lock_from_processes(stock: bool, processes: int = 4, rounds: int = 25) 
             p.terminate()
     errors = [r[1] for r in results if r[0] == "error"]
     spans = sorted(s for r in results if r[0] == "ok" for s in r[1])
-    overlaps = [(a, b) for a, b in zip(spans, spans[1:], strict=False) if b[0] < a[1]]
+    overlaps = [(a, b) for a, b in itertools.pairwise(spans) if b[0] < a[1]]
     return errors, overlaps
 
 
@@ -107,8 +109,15 @@ def test_endpoint_config_values_from_the_environment_are_strings() -> None:
 
     from assistant.lock_store import AtomicRedisLockStore
 
-    cfg = EndpointConfig(url=HOST, port=str(PORT), db=str(DB), password="", key_prefix="locktest",
-                         poll_interval="0.1", type="assistant.lock_store.AtomicRedisLockStore")
+    cfg = EndpointConfig(
+        url=HOST,
+        port=str(PORT),
+        db=str(DB),
+        password="",
+        key_prefix="locktest",
+        poll_interval="0.1",
+        type="assistant.lock_store.AtomicRedisLockStore",
+    )
     store = AtomicRedisLockStore(endpoint_config=cfg)
     assert store.poll_interval == 0.1
     assert store.red.ping()
@@ -119,6 +128,8 @@ if __name__ == "__main__":  # python tests/scale/test_lock_store.py [--stock]: t
 
     stock = "--stock" in sys.argv
     errors, overlaps = hold_lock_from_processes(stock=stock)
-    print(f"{'stock RedisLockStore' if stock else 'AtomicRedisLockStore'}: 4 processes x 25 turns: "
-          f"{len(overlaps)} overlapping turns, {len(errors)} processes failed {errors[:2]}")
+    print(
+        f"{'stock RedisLockStore' if stock else 'AtomicRedisLockStore'}: 4 processes x 25 turns: "
+        f"{len(overlaps)} overlapping turns, {len(errors)} processes failed {errors[:2]}"
+    )
     sys.exit(1 if overlaps or errors else 0)

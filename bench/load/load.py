@@ -1,0 +1,222 @@
+"""Open-loop load on the scale-out stack, with conversations that end in submissions.
+
+    scripts/scaleout.sh start --fresh
+    .venv/api/bin/python bench/load/load.py --rates 5 10 --seconds 180 [--ceiling 60]
+
+For each rate, turns start on a fixed schedule (rate per second, whatever the answers' latency)
+through the one address (haproxy → two Rasa processes → the action server → haproxy → two API
+processes → PostgreSQL). Each conversation is a family typing its answers (bench/load/common.py)
+until the case is filed; a new conversation starts whenever no open one is waiting to speak. After
+``--seconds`` no new turn is scheduled and open conversations are finished (bounded by --drain).
+Then: the outbox is drained and every acknowledged case must be in PostgreSQL exactly once, every
+case created in the run acknowledged, every outbox event delivered and each task released once to
+its department.
+
+``--ceiling S`` also measures the throughput ceiling: 50 conversations sending back to back (closed
+loop, the issue's measurement) for S seconds against ONE Rasa process, then through the one address
+(both processes).
+
+Prints p50/p95/p99 turn latency, errors and the checks; PASS/FAIL (exit 1) on errors, lost or
+duplicated cases, undelivered or twice-released tasks, no case filed, or p95 above --max-p95-ms
+(a sanity bound, default 3000 ms). The issue's target (p95 <= 300 ms at 10 turns/s) is printed as
+met or not met; --strict makes it a failure. Loopback only; every loop is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from bench.load.common import (  # noqa: E402
+    Family,
+    OpenLoop,
+    Stats,
+    check_cases_once,
+    check_deliveries_once,
+    db_rows,
+    is_submitted,
+    load_state,
+    percentile,
+    print_result,
+    wait_outbox_drained,
+    write_json,
+)
+
+TARGET_P95_MS = 300.0
+
+
+def cases_since(state: dict[str, str], since: str) -> int:
+    return db_rows(
+        state["DATABASE_URL"], "select count(*) from cases where created_at >= %s::timestamp", since
+    )[0][0]
+
+
+def db_now(state: dict[str, str]) -> str:
+    return str(db_rows(state["DATABASE_URL"], "select (now() at time zone 'utc')::timestamp")[0][0])
+
+
+async def closed_loop(
+    url: str, concurrency: int, seconds: float, timeout: float = 90.0
+) -> tuple[Stats, float]:
+    """``concurrency`` conversations each sending its next message as soon as it has the answer."""
+    import random
+
+    stats = Stats()
+    deadline = time.monotonic() + seconds
+    endpoint = url.rstrip("/") + "/webhooks/rest/webhook"
+    rng = random.Random(11)
+
+    async def one(client: httpx.AsyncClient) -> None:
+        while time.monotonic() < deadline:
+            fam = Family(random.Random(rng.random()))
+            stats.conversations += 1
+            message, turns = Family.OPENING, 0
+            while time.monotonic() < deadline and turns < 40:
+                started = time.monotonic()
+                stats.turns_sent += 1
+                try:
+                    r = await client.post(
+                        endpoint, json={"sender": fam.sender, "message": message}, timeout=timeout
+                    )
+                    r.raise_for_status()
+                    texts = [m["text"] for m in r.json() if m.get("text")]
+                except (httpx.HTTPError, ValueError) as exc:
+                    stats.error(type(exc).__name__)
+                    await asyncio.sleep(1)
+                    continue
+                if time.monotonic() <= deadline:
+                    stats.latencies.append(time.monotonic() - started)
+                turns += 1
+                if any(is_submitted(t) for t in texts):
+                    stats.submitted[fam.sender] = "?"
+                    break
+                message = fam.reply(texts)
+
+    t0 = time.monotonic()
+    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=concurrency + 10)) as client:
+        await asyncio.gather(*(one(client) for _ in range(concurrency)))
+    return stats, min(time.monotonic() - t0, seconds)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rates", type=float, nargs="+", default=[5.0, 10.0], help="turns per second")
+    ap.add_argument("--seconds", type=float, default=180.0, help="scheduled seconds per rate (max 1800)")
+    ap.add_argument(
+        "--drain", type=float, default=150.0, help="at most this long to finish open conversations"
+    )
+    ap.add_argument(
+        "--ceiling", type=float, default=0.0, help="seconds of the closed-loop ceiling run (0: skip)"
+    )
+    ap.add_argument("--concurrency", type=int, default=50, help="conversations of the ceiling run")
+    ap.add_argument("--max-p95-ms", type=float, default=3000.0)
+    ap.add_argument("--strict", action="store_true", help="fail when the issue's p95 target is not met")
+    ap.add_argument("--dir", default=None, help="scale-out state directory (default var/scaleout)")
+    ap.add_argument("--json", type=Path, default=None, help="write the figures here")
+    args = ap.parse_args()
+    args.seconds = min(args.seconds, 1800.0)
+    state = load_state(args.dir)
+    problems: list[str] = []
+    figures: dict = {"rates": {}, "ceiling": {}}
+    print(
+        f"stack: one address {state['LB_URL']} (Rasa {state['RASA1_URL']} {state['RASA2_URL']}; "
+        f"case API {state['API1_URL']} {state['API2_URL']}; PostgreSQL {state['DATABASE_URL']})"
+    )
+
+    for rate in args.rates:
+        since = db_now(state)
+        loop = OpenLoop(state["LB_URL"], rate, args.seconds, drain=args.drain, seed=int(rate * 100))
+        t0 = time.monotonic()
+        stats = asyncio.run(loop.run())
+        wall = time.monotonic() - t0
+        ms = [x * 1000 for x in stats.latencies]
+        print(stats.summary(f"open loop {rate:g} turns/s", args.seconds))
+        print(
+            f"  {stats.late_starts} turns started > 0.5 s late (client fell behind); wall {wall:.0f} s "
+            f"with the drain"
+        )
+        p95 = percentile(ms, 0.95)
+        if rate >= 10:
+            met = p95 <= TARGET_P95_MS
+            print(
+                f"  issue target p95 <= {TARGET_P95_MS:.0f} ms at 10 turns/s: "
+                f"{'met' if met else 'NOT met'} ({p95:.0f} ms)"
+            )
+            if args.strict and not met:
+                problems.append(f"{rate:g}/s: p95 {p95:.0f} ms above the target {TARGET_P95_MS:.0f} ms")
+        if p95 > args.max_p95_ms:
+            problems.append(f"{rate:g}/s: p95 {p95:.0f} ms above --max-p95-ms {args.max_p95_ms:.0f}")
+        if stats.errors:
+            problems.append(f"{rate:g}/s: {sum(stats.errors.values())} failed turns {stats.errors}")
+        if not stats.submitted:
+            problems.append(f"{rate:g}/s: no conversation reached a filed case")
+        counts = wait_outbox_drained(state, 180)
+        problems += [f"{rate:g}/s: {p}" for p in check_cases_once(state, stats)]
+        created = cases_since(state, since)
+        print(
+            f"  cases: {len(stats.submitted)} acknowledged to families, {created} created in PostgreSQL "
+            f"during the run; {len(stats.submitted)}/{stats.conversations} conversations filed "
+            f"({len(stats.unfinished)} unfinished)"
+        )
+        if created != len(stats.submitted):
+            problems.append(f"{rate:g}/s: {created} cases created but {len(stats.submitted)} acknowledged")
+        dproblems, dsummary = check_deliveries_once(state)
+        print(f"  dispatch: {dsummary}")
+        problems += [f"{rate:g}/s: {p}" for p in dproblems]
+        figures["rates"][str(rate)] = {
+            "turns": stats.turns_sent,
+            "answered": len(ms),
+            "p50_ms": percentile(ms, 0.5),
+            "p95_ms": p95,
+            "p99_ms": percentile(ms, 0.99),
+            "errors": stats.errors,
+            "conversations": stats.conversations,
+            "cases": len(stats.submitted),
+            "unfinished": len(stats.unfinished),
+            "late_starts": stats.late_starts,
+            "outbox": counts,
+        }
+
+    if args.ceiling > 0:
+        for label, url in (
+            ("one Rasa process", state["RASA1_URL"]),
+            ("two Rasa processes (one address)", state["LB_URL"]),
+        ):
+            stats, secs = asyncio.run(closed_loop(url, args.concurrency, args.ceiling))
+            ms = [x * 1000 for x in stats.latencies]
+            rate = len(ms) / secs
+            print(
+                f"ceiling, {label}: {args.concurrency} conversations back to back for {secs:.0f} s: "
+                f"{rate:.1f} turns/s, p50 {percentile(ms, 0.5):.0f} ms, p95 {percentile(ms, 0.95):.0f} ms, "
+                f"errors {sum(stats.errors.values())}, cases {len(stats.submitted)}"
+            )
+            figures["ceiling"][label] = {
+                "turns_per_s": rate,
+                "p50_ms": percentile(ms, 0.5),
+                "p95_ms": percentile(ms, 0.95),
+                "errors": stats.errors,
+            }
+            if stats.errors:
+                problems.append(f"ceiling ({label}): {sum(stats.errors.values())} failed turns")
+        one = figures["ceiling"]["one Rasa process"]["turns_per_s"]
+        print(
+            f"  issue target: a ceiling per Rasa process >= 2 x 14 = 28 turns/s: "
+            f"{'met' if one >= 28 else 'NOT met'} ({one:.1f} turns/s)"
+        )
+        wait_outbox_drained(state, 180)
+        problems += [f"ceiling: {p}" for p in check_deliveries_once(state)[0]]
+    if args.json:
+        write_json(args.json, figures)
+    return print_result(problems)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -19,7 +19,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.answer_reader import normalise, read_facts
+from actions.answer_reader import has_question, normalise, read_facts
+from actions.answers import ActionAnswerItem
 from actions.api_client import ApiRefused, ApiUnavailable, CaseApi, public_url
 from actions.clock import china_today
 from actions.dates import find_date
@@ -130,6 +131,8 @@ class ValidateApplicationForm(ReadingFormValidation):
         text = normalise(latest_text(tracker))
         if CORRECTION.search(text):
             return await ActionCorrectField().run(dispatcher, tracker, domain)
+        if has_question(text) and not _ID_ANY.search(text):  # "注销户口要带啥": answered, then on
+            return await ActionAnswerItem().run(dispatcher, tracker, domain)
         out: dict[str, Any] = {}
         if requested == "relationship":
             value = read_facts(text, ["relationship"]).get("relationship")

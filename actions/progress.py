@@ -32,7 +32,21 @@ class ValidateProgressForm(ReadingFormValidation):
     async def needed(self, tracker: Tracker) -> list[str]:
         return ["case_no", "access_token"]
 
+    async def activated(self, dispatcher, tracker, domain) -> list:
+        events = self._numbers(tracker)
+        if not events and not tracker.get_slot("case_no"):
+            dispatcher.utter_message(response="utter_no_case_here")
+            return pause_events()
+        return events
+
     async def read(self, dispatcher, tracker, domain, requested) -> list:
+        events = self._numbers(tracker)
+        if not events and has_question(latest_text(tracker)):  # "注销户口要带啥": answered, form left
+            return pause_events() + await ActionAnswerItem().run(dispatcher, tracker, domain)
+        return events
+
+    @staticmethod
+    def _numbers(tracker: Tracker) -> list:
         text = latest_text(tracker)
         events: list = []
         m = _CASE_NO.search(text)
@@ -41,14 +55,7 @@ class ValidateProgressForm(ReadingFormValidation):
         token = _TOKEN.search(_CASE_NO.sub(" ", text))
         if token and (m or tracker.get_slot("case_no")):
             events.append(SlotSet("access_token", token.group(0)))
-        if events:
-            return events
-        if requested is None and not tracker.get_slot("case_no"):
-            dispatcher.utter_message(response="utter_no_case_here")
-            return pause_events()
-        if requested and has_question(text):  # "注销户口要带啥": answered, the case number not asked again
-            return pause_events() + await ActionAnswerItem().run(dispatcher, tracker, domain)
-        return []
+        return events
 
 
 class ActionCheckProgress(Action):

@@ -58,6 +58,12 @@ class ReadingFormValidation(BaseFormValidation, abc.ABC):
     async def needed(self, tracker: Tracker) -> list[str]:
         """The form's slots, in the order they are asked."""
 
+    async def activated(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        """Events when the form starts (its first message was read by the action before it)."""
+        return []
+
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
         return await self.needed(tracker)
 
@@ -73,13 +79,17 @@ class ReadingFormValidation(BaseFormValidation, abc.ABC):
             events.append(SlotSet("last_read", msg))
             if tracker.get_slot("form_paused"):
                 events.append(SlotSet("form_paused", None))
-            # at activation the message is the one that started the form, not an answer
+            # at activation the message is the one that started the form: the action before the
+            # form (start, item choice, correction) has read it already
             active = (tracker.active_loop or {}).get("name") == self.form_name()
             requested = tracker.get_slot("requested_slot") if active else None
             control = control_of(latest_text(tracker)) if requested else None
             if control:
                 return events + self.control(control, dispatcher)
-            read = await self.read(dispatcher, tracker, domain, requested)
+            if active:
+                read = await self.read(dispatcher, tracker, domain, requested)
+            else:
+                read = await self.activated(dispatcher, tracker, domain)
             if requested and not read and latest_intent(tracker) == "start_application":
                 say(dispatcher, "好的，我们接着来。")  # "接着办" typed while the form is already going on
             if requested and self.understood_nothing(read, dispatcher):

@@ -737,3 +737,42 @@ def test_every_api_refusal_is_told_in_words_a_family_understands():
         422, "items_ineligible", "有的事项按您填写的情况不能办理：“注销户口”：户口不在贵州。"
     )
     assert "户口不在贵州" in specific.message  # the API's own family wording is kept when it is plain
+
+
+@pytest.mark.asyncio
+async def test_progress_is_not_asked_for_without_a_case_number_or_a_case_here(api_env):
+    from actions.progress import ValidateProgressForm
+
+    dispatcher = CollectingDispatcher()
+    out = await ValidateProgressForm().run(
+        dispatcher, make_tracker([user("办到哪一步了", "check_progress")]), DOMAIN
+    )
+    assert slots_of(out)["form_paused"] is True and dispatcher.messages[0]["response"] == "utter_no_case_here"
+    given = [user("查一下 SH20261129-48273-5", "check_progress")]
+    out = await ValidateProgressForm().run(CollectingDispatcher(), make_tracker(given), DOMAIN)
+    assert (
+        slots_of(out)["case_no"] == "SH20261129482735" and slots_of(out)["requested_slot"] == "access_token"
+    )
+    asking = [
+        *given,
+        *out,
+        ActiveLoop("progress_form"),
+        user("注销户口要带啥", "ask_materials", [ent("item", "hukou_cancel")]),
+    ]
+    dispatcher = CollectingDispatcher()
+    out = await ValidateProgressForm().run(dispatcher, make_tracker(asking), DOMAIN)
+    assert slots_of(out)["form_paused"] is True and "户口簿" in texts(dispatcher)
+
+
+@pytest.mark.asyncio
+async def test_a_side_question_in_the_application_form_is_answered(api_env):
+    events = [
+        SlotSet("relationship", "child"),
+        ActiveLoop("application_form"),
+        SlotSet("requested_slot", "deceased_name"),
+        user("注销户口要带啥", "ask_materials", [ent("item", "hukou_cancel")]),
+    ]
+    dispatcher = CollectingDispatcher()
+    out = await ValidateApplicationForm().run(dispatcher, make_tracker(events), DOMAIN)
+    assert "户口簿" in texts(dispatcher) and slots_of(out)["requested_slot"] == "deceased_name"
+    assert slots_of(out).get("reask") is None

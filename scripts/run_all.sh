@@ -8,7 +8,9 @@ SIM_PORT="${SIM_PORT:-8100}"
 export DATABASE_URL="${DATABASE_URL:-sqlite:///$PWD/var/cases.db}"
 export CASE_API_URL="${CASE_API_URL:-http://127.0.0.1:$API_PORT}"
 export CASE_PUBLIC_URL="${CASE_PUBLIC_URL:-http://127.0.0.1:$API_PORT}"
-export RASA_TOKEN="${RASA_TOKEN:-dev-rasa-token}"
+# A token made for this run (never a known default); the browser may call Rasa only from our pages.
+export RASA_TOKEN="${RASA_TOKEN:-$(.venv/api/bin/python -c 'import secrets; print(secrets.token_urlsafe(24))')}"
+RASA_CORS="${RASA_CORS:-http://127.0.0.1:$API_PORT}"
 mkdir -p var/log
 
 pids=()
@@ -39,7 +41,7 @@ if [ -f domain.yml ] && [ -f config.yml ]; then
     --out models >var/log/train.log 2>&1 || { tail -30 var/log/train.log; exit 1; }
   PYTHONPATH="$PWD" .venv/bot/bin/rasa run actions --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
   pids+=($!)
-  .venv/bot/bin/rasa run --enable-api --auth-token "$RASA_TOKEN" --cors "*" --port "$RASA_PORT" \
+  .venv/bot/bin/rasa run --enable-api --auth-token "$RASA_TOKEN" --cors "$RASA_CORS" --port "$RASA_PORT" \
     --model models/assistant.tar.gz --credentials credentials.yml --endpoints endpoints.yml \
     >var/log/rasa.log 2>&1 &
   pids+=($!)

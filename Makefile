@@ -13,6 +13,8 @@ API_PORT  ?= 8000
 RASA_PORT ?= 5005
 ACTIONS_PORT ?= 5055
 GENERATED := assistant/generated
+# the package both environments install from their lock files (`-e ./packages/gz_identity`)
+SHARED_PKG := packages/gz_identity/pyproject.toml
 
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
@@ -30,13 +32,13 @@ help:
 
 # ------------------------------------------------------------------ environments
 # A stamp per environment, newer than its lock file: a second run installs nothing.
-$(VENV)/api/.stamp: requirements/api.lock
+$(VENV)/api/.stamp: requirements/api.lock $(SHARED_PKG)
 	@py=$$(scripts/find_python.sh 3.11) && \
 	  { [ -x $(API_PY) ] || "$$py" -m venv $(VENV)/api; }
 	$(API_PY) -m pip install -q -r requirements/api.lock $(QUIET_PIP)
 	@touch $@
 
-$(VENV)/bot/.stamp: requirements/bot.lock
+$(VENV)/bot/.stamp: requirements/bot.lock $(SHARED_PKG)
 	@py=$$(scripts/find_python.sh 3.10) && \
 	  { [ -x $(BOT_PY) ] || "$$py" -m venv $(VENV)/bot; }
 	$(BOT_PY) -m pip install -q -r requirements/bot.lock $(QUIET_PIP)
@@ -47,12 +49,12 @@ setup: $(VENV)/api/.stamp $(VENV)/bot/.stamp
 lock-api:
 	rm -rf /tmp/lock-api && $$(scripts/find_python.sh 3.11) -m venv /tmp/lock-api
 	/tmp/lock-api/bin/pip install -q -r requirements/api.in
-	/tmp/lock-api/bin/pip freeze | grep -v -E '^(-e|pkg-resources)' > requirements/api.lock
+	{ /tmp/lock-api/bin/pip freeze | grep -v -E '^(-e |#|pkg-resources|gz-identity)'; echo '-e ./packages/gz_identity'; } > requirements/api.lock
 
 lock-bot:
 	rm -rf /tmp/lock-bot && $$(scripts/find_python.sh 3.10) -m venv /tmp/lock-bot
 	/tmp/lock-bot/bin/pip install -q -r requirements/bot.in
-	/tmp/lock-bot/bin/pip freeze | grep -v -E '^(-e|pkg-resources)' > requirements/bot.lock
+	{ /tmp/lock-bot/bin/pip freeze | grep -v -E '^(-e |#|pkg-resources|gz-identity)'; echo '-e ./packages/gz_identity'; } > requirements/bot.lock
 
 # ------------------------------------------------------------------ derived from knowledge/
 # The bot's jieba dictionary and lookup tables come from the catalog (one source of truth).

@@ -1,24 +1,19 @@
 """Custom actions of the 个人身后"一件事" assistant.
 
 The action server is started from the repository root (``rasa run actions --actions actions``). The
-repository root is put on ``sys.path`` so that the actions import the one masking/ID module of the
-project, ``api/identity.py`` (pure Python, no third-party imports), instead of copying its rules.
+rules for ID numbers, phone numbers and masking come from ``gz_identity`` (``packages/gz_identity``,
+pure Python), the package the case API uses too: both environments install it from their lock files,
+so the actions import it like any other dependency instead of copying its rules.
 
-Every log record of the action server passes through ``api.identity.mask_text``: ID numbers, phone
+Every log record of the action server passes through ``gz_identity.mask_text``: ID numbers, phone
 numbers and account numbers never reach a log line unmasked, whatever library wrote the line.
 """
 
 from __future__ import annotations
 
 import logging
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from api.identity import mask_text  # noqa: E402
+from gz_identity import mask_text
 
 _factory = logging.getLogRecordFactory()
 

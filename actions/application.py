@@ -14,6 +14,7 @@ import logging
 import re
 from typing import Any
 
+from gz_identity import mask_account, mask_id_number, mask_name, mask_phone
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -35,7 +36,6 @@ from actions.validation import (
     latest_text,
     say,
 )
-from api.identity import mask_account, mask_id_number, mask_name, mask_phone
 
 log = logging.getLogger(__name__)
 

@@ -12,12 +12,10 @@ import datetime as dt
 import re
 from typing import Any
 
+from gz_identity import IdNumberError, mask_text, parse_id_number, valid_phone
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
-
-from actions import ROOT  # noqa: F401  (puts the repository root on sys.path)
-from api.identity import IdNumberError, mask_text, parse_id_number, valid_phone
 
 _ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15,19})(?![0-9A-Za-z])")
 _PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1\d{2}[- ]?\d{4}[- ]?\d{4})(?!\d)")

@@ -8,6 +8,7 @@ import re
 
 import pytest
 import yaml
+from gz_identity import check_digit
 from rasa_sdk.events import BotUttered
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -21,7 +22,6 @@ from actions.application import (
 )
 from actions.progress import ActionCheckProgress
 from actions.situation import ActionRespondDeath, ActionShowChecklist, ValidateSituationForm
-from api.identity import check_digit
 from tests.bot.conftest import (
     DOMAIN,
     ROOT,

@@ -116,13 +116,16 @@ frontend one_address
 backend rasa
     balance roundrobin
     option httpchk GET /version
-    default-server check inter 1s fall 2 rise 2
+    # a Rasa process busy with a turn answers its health check late: generous timeout, 3 misses
+    timeout check 5s
+    default-server check inter 2s fall 3 rise 2
     server rasa1 127.0.0.1:$RASA1_PORT
     server rasa2 127.0.0.1:$RASA2_PORT
 backend case_api
     balance roundrobin
     option httpchk GET /healthz
-    default-server check inter 1s fall 2 rise 1
+    timeout check 5s
+    default-server check inter 2s fall 3 rise 1
     server api1 127.0.0.1:$API1_PORT
     server api2 127.0.0.1:$API2_PORT
 CFG
@@ -329,7 +332,7 @@ cmd_restart_one() {  # start a recorded process again with the same ports (fault
     actions) start_actions; wait_http actions "$ACTIONS_URL/health" 180 ;;
     deliverer) start_deliverer ;;
     sim) start_sim; wait_http sim "$SIM_URL/healthz" 60 ;;
-    haproxy) start_lb ;;
+    haproxy) write_haproxy_cfg; start_lb ;;
     *) die "unknown process $name" ;;
   esac
   say "$name running again (pid $(cat "$DIR/pids/$name"))"

@@ -194,6 +194,8 @@ class Stats:
     errors: dict[str, int] = field(default_factory=dict)
     turns_sent: int = 0
     late_starts: int = 0  # turns that could not start on schedule (the open loop fell behind)
+    degraded: int = 0  # answers that said the service is down and asked to try again (再试一次)
+    empty: int = 0  # answers without any text (the family sees nothing)
     conversations: int = 0
     submitted: dict[str, str] = field(default_factory=dict)  # sender -> case number acknowledged
     unfinished: list[str] = field(default_factory=list)
@@ -210,7 +212,9 @@ class Stats:
             f"({self.turns_sent / max(seconds, 1e-9):.2f}/s), "
             f"answered {len(ms)}, p50 {percentile(ms, 0.5):.0f} ms, p95 {percentile(ms, 0.95):.0f} ms, "
             f"p99 {percentile(ms, 0.99):.0f} ms, max {max(ms, default=float('nan')):.0f} ms; "
-            f"errors {errors} {self.errors or ''}; conversations {self.conversations}, "
+            f"errors {errors} {self.errors or ''}; 'try again' answers {self.degraded}, "
+            f"empty answers {self.empty}; "
+            f"conversations {self.conversations}, "
             f"cases acknowledged {len(self.submitted)}, unfinished {len(self.unfinished)}"
         )
 
@@ -278,6 +282,10 @@ class OpenLoop:
         self.stats.latencies.append(latency)
         self.stats.timeline.append((started - self.t0, latency, True))
         conv["turns"] += 1
+        if not texts:
+            self.stats.empty += 1
+        if any(RESUME.search(t) for t in texts):
+            self.stats.degraded += 1
         done = next((t for t in texts if is_submitted(t)), None)
         if done:
             m = CASE_NO.search(done)

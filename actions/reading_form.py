@@ -58,6 +58,15 @@ class ReadingFormValidation(BaseFormValidation, abc.ABC):
     async def needed(self, tracker: Tracker) -> list[str]:
         """The form's slots, in the order they are asked."""
 
+    def activating(self, tracker: Tracker) -> bool:
+        """Whether this run starts the form: its activation comes after the latest user message."""
+        for event in reversed(tracker.events):
+            if event.get("event") == "user":
+                return False
+            if event.get("event") == "active_loop" and event.get("name") == self.form_name():
+                return True
+        return (tracker.active_loop or {}).get("name") != self.form_name()
+
     async def activated(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
@@ -81,7 +90,7 @@ class ReadingFormValidation(BaseFormValidation, abc.ABC):
                 events.append(SlotSet("form_paused", None))
             # at activation the message is the one that started the form: the action before the
             # form (start, item choice, correction) has read it already
-            active = (tracker.active_loop or {}).get("name") == self.form_name()
+            active = not self.activating(tracker)
             requested = tracker.get_slot("requested_slot") if active else None
             control = control_of(latest_text(tracker)) if requested else None
             if control:

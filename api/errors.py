@@ -9,6 +9,24 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+# The one table of error answers routes declare in OpenAPI; every body is {code, message, details?}.
+ERROR_DESCRIPTIONS: dict[int, str] = {
+    401: "缺少或无效的凭证",
+    403: "无权办理",
+    404: "没有找到",
+    409: "冲突",
+    422: "请求内容不符合要求",
+    429: "请求太频繁",
+}
+
+
+def error_responses(*statuses: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` of a route for these statuses, described from ERROR_DESCRIPTIONS; a route
+    may word one more precisely with a keyword ``s<status>`` (``s403="只有管理员可以查看"``)."""
+    return {
+        code: {"description": descriptions.get(f"s{code}", ERROR_DESCRIPTIONS[code])} for code in statuses
+    }
+
 
 class ApiError(Exception):
     """Raise anywhere in a request; the handler turns it into the JSON error body."""

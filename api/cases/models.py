@@ -24,13 +24,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.orm import relationship as orm_relationship
 
-from api import clock
+from api.clock import utcnow  # the API's one clock
 from api.db import Base
-
-
-def utcnow() -> dt.datetime:
-    return clock.utcnow()  # the API's one clock (api/clock.py)
-
 
 # Case status: open while any task is unfinished; completed when every task is completed or rejected.
 CASE_OPEN = "open"

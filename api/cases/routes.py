@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from api.cases import service
 from api.cases.schemas import CaseCreate, CaseCreated, CaseOut
 from api.db import get_session
-from api.errors import ApiError
+from api.errors import ApiError, error_responses
 from api.security.audit import record_access
 from api.security.auth import (
     CASE_NOT_FOUND,
@@ -25,14 +25,7 @@ from api.security.ratelimit import FailureLimit, case_key, client_ip, too_many
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 
-ERRORS = {
-    401: {"description": "缺少或无效的凭证"},
-    403: {"description": "无权办理"},
-    404: {"description": "没有找到"},
-    409: {"description": "冲突"},
-    422: {"description": "请求内容不符合要求"},
-    429: {"description": "请求太频繁"},
-}
+ERRORS = error_responses(401, 403, 404, 409, 422, 429)
 
 
 # Failed lookups (wrong token, unknown case number) per client address and per normalised case

@@ -403,7 +403,7 @@ def create_case(
         raise ApiError(
             422, "unknown_region", "不认识这个行政区划代码，请填写贵州省内的市（州）或县（区）代码。"
         )
-    region = body.region or get_default_region()
+    region = body.region or cat.default_region
 
     d, a = body.deceased, body.applicant
     deceased_hash = lookup_hash(d.id_number)
@@ -531,9 +531,3 @@ def create_case(
         raise
     log.info("case %s created: %d tasks, channel %s", readable(case.case_no), len(case.tasks), channel)
     return response, False, case.id
-
-
-def get_default_region() -> str:
-    from api.settings import get_settings
-
-    return get_settings().default_region

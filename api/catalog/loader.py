@@ -60,10 +60,16 @@ class Catalog:
         labels = {v.value: v.label for v in (f.values if f else [])}
         return labels.get(value, str(value))
 
+    @property
+    def default_region(self) -> str:
+        """The one default region (settings' DEFAULT_REGION, the province): used wherever a request
+        names none — the checklist, the catalog's figures and time limits, a new case."""
+        return get_settings().default_region
+
     def region_chain(self, code: str | None) -> list[s.Region]:
         """county → city → province, the most specific first."""
         chain: list[s.Region] = []
-        current = self.regions.get(code or get_settings().default_region)
+        current = self.regions.get(code or self.default_region)
         while current is not None:
             chain.append(current)
             current = self.regions.get(current.parent) if current.parent else None

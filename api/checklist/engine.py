@@ -341,7 +341,7 @@ def build_checklist(
     today: dt.date,
     region: str | None = None,
 ) -> ChecklistResult:
-    region = region or next(r.code for r in catalog.regions.values() if r.level == "province")
+    region = region or catalog.default_region
     if region not in catalog.regions:
         raise ChecklistInputError(
             "region", f"不认识的行政区划代码 {region}，请填写贵州省内的省、市州或县代码"

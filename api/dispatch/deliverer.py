@@ -44,7 +44,8 @@ import httpx
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.dispatch.outbox import OutboxEvent, utcnow
+from api.clock import utcnow
+from api.dispatch.outbox import OutboxEvent
 from api.identity import mask_text
 
 log = logging.getLogger("api.dispatch")

@@ -22,17 +22,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from api import clock
+from api.clock import utcnow  # the API's one clock
 from api.db import Base
 
 if TYPE_CHECKING:
     from api.cases.models import Task
 
 STATUSES = ("pending", "delivering", "delivered", "dead")
-
-
-def utcnow() -> dt.datetime:
-    return clock.utcnow()  # the API's one clock (api/clock.py)
 
 
 class OutboxEvent(Base):

@@ -10,19 +10,17 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from api.clock import utcnow
 from api.db import get_session
 from api.dispatch.deliverer import lifespan
-from api.dispatch.outbox import OutboxEvent, utcnow
-from api.errors import ApiError
+from api.dispatch.outbox import OutboxEvent
+from api.errors import ApiError, error_responses
 from api.security.audit import record_access
 from api.security.auth import Principal, require_roles
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"], lifespan=lifespan)
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "缺少或无效的凭证"},
-    403: {"description": "只有管理员可以查看"},
-}
+ERRORS = error_responses(401, 403, s403="只有管理员可以查看")
 
 
 class OutboxEventOut(BaseModel):

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.cases.models import utcnow
+from api.clock import utcnow
 from api.db import Base
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from api.clock import utcnow
 from api.identity import mask_text
 from api.security.auth import Principal
-from api.security.models import AuditLog, utcnow
+from api.security.models import AuditLog
 
 __all__ = ["AuditLog", "record_access"]
 

@@ -7,12 +7,8 @@ import datetime as dt
 from sqlalchemy import DateTime, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api import clock
+from api.clock import utcnow  # the API's one clock
 from api.db import Base
-
-
-def utcnow() -> dt.datetime:
-    return clock.utcnow()  # the API's one clock (api/clock.py)
 
 
 class AuditLog(Base):

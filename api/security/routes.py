@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
@@ -11,16 +11,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.db import get_session
+from api.errors import error_responses
 from api.security.audit import record_access
 from api.security.auth import Principal, require_roles
 from api.security.models import AuditLog
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "缺少或无效的凭证"},
-    403: {"description": "只有管理员可以查看"},
-}
+ERRORS = error_responses(401, 403, s403="只有管理员可以查看")
 
 
 class AuditEntry(BaseModel):

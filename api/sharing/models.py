@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.cases.models import utcnow
+from api.clock import utcnow
 from api.db import Base
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from api.catalog.loader import get_catalog
 from api.db import get_session
-from api.errors import ApiError
+from api.errors import ApiError, error_responses
 from api.security.audit import record_access
 from api.security.auth import Principal, require_roles
 from api.sharing import service
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/v1", tags=["data sharing"])
 
 # 民政 and 公安 hold marriage, household and birth registers.
 RELATIONSHIP_SOURCES = ("civil_affairs", "public_security")
-ERRORS = {401: {"description": "缺少或无效的凭证"}, 403: {"description": "无权推送"}}
+ERRORS = error_responses(401, 403, s403="无权推送")
 
 
 def _sharing_department(principal: Principal) -> str:

@@ -17,7 +17,7 @@ from api.cases.schemas import StrictIn, TaskOut
 from api.cases.service import task_out
 from api.catalog.loader import get_catalog
 from api.db import get_session
-from api.errors import ApiError
+from api.errors import ApiError, error_responses
 from api.security.audit import record_access
 from api.security.auth import TASK_NOT_FOUND, Principal, applicant_task, require_roles
 from api.tasks import service
@@ -25,11 +25,7 @@ from api.tasks.schemas import DepartmentTask, DepartmentTaskDetail, TaskList, Tr
 
 router = APIRouter(prefix="/api/v1", tags=["departments"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "缺少或无效的凭证"},
-    403: {"description": "无权办理"},
-    404: {"description": "没有找到"},
-}
+ERRORS = error_responses(401, 403, 404)
 
 
 def department_task(task: Task) -> dict[str, Any]:

@@ -22,8 +22,10 @@ entities by their position in the text.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
@@ -308,9 +311,23 @@ class ItemMarker:
 
 
 # ---------------------------------------------------------------------- the Rasa component
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+# What the marker reads besides its cue rules, as laid out by `python -m api.catalog.export`; the
+# same layout inside the model storage (see CatalogItemMarker.train / load).
+CATALOG_FILE = "catalog.json"
+USERDICT_FILE = Path("jieba") / "userdict.txt"
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
 class CatalogItemMarker(GraphComponent):
-    """Marks `item` and `topic` entities from the catalog and merges them with the other extractors."""
+    """Marks `item` and `topic` entities from the catalog and merges them with the other extractors.
+
+    The catalog is part of the trained model: ``train`` copies the catalog JSON read from
+    ``catalog_path`` and its jieba dictionary (``jieba/userdict.txt`` beside it) into Rasa's model
+    storage, and ``load`` reads them from there, so a model archive runs from any working directory
+    without assistant/generated/. A changed catalog retrains this node (``fingerprint_addon``) even
+    when config.yml and the training data did not change. The cue rules are code, read from
+    ``cues_path`` (item_cues.yml beside this module).
+    """
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -329,9 +346,19 @@ class CatalogItemMarker(GraphComponent):
             "diet_item_min_confidence": 0.95,
         }
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage | None = None,
+        resource: Resource | None = None,
+        catalog_path: Path | None = None,
+    ) -> None:
+        """The marker over the catalog at ``catalog_path`` (default: the config's ``catalog_path``)."""
         self.config = config
-        self.marker = ItemMarker.from_files(Path(config["catalog_path"]), Path(config["cues_path"]))
+        self._model_storage = model_storage
+        self._resource = resource
+        catalog = catalog_path or Path(config["catalog_path"])
+        self.marker = ItemMarker.from_files(catalog, Path(config["cues_path"]))
 
     @classmethod
     def create(
@@ -341,7 +368,43 @@ class CatalogItemMarker(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> CatalogItemMarker:
-        return cls(config)
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Persists the catalog JSON and its jieba dictionary into the model storage."""
+        if self._model_storage is None or self._resource is None:
+            raise ValueError("CatalogItemMarker.train needs the model storage given to create()")
+        catalog = Path(self.config["catalog_path"])
+        with self._model_storage.write_to(self._resource) as directory:
+            shutil.copyfile(catalog, directory / CATALOG_FILE)
+            userdict = catalog.parent / USERDICT_FILE
+            if userdict.exists():
+                (directory / USERDICT_FILE).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(userdict, directory / USERDICT_FILE)
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> CatalogItemMarker:
+        """The marker over the catalog persisted in the model (``catalog_path`` is not read)."""
+        with model_storage.read_from(resource) as directory:
+            return cls(config, model_storage, resource, catalog_path=Path(directory) / CATALOG_FILE)
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """The content of the catalog and its dictionary: Rasa's training cache keys on it."""
+        catalog = Path(config.get("catalog_path") or DEFAULT_CATALOG)
+        digest = hashlib.sha256()
+        for path in (catalog, catalog.parent / USERDICT_FILE):
+            digest.update(path.read_bytes() if path.exists() else b"<missing>")
+            digest.update(b"\0")
+        return digest.hexdigest()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

@@ -21,6 +21,7 @@ import datetime as dt
 import json
 import os
 import secrets
+import signal
 import socket
 import statistics
 import subprocess
@@ -298,6 +299,14 @@ def bench_backend(backend: str, args: argparse.Namespace, tmp: Path, salt: int) 
             drop_pg_database(args.pg_admin_url, pg_name)
 
 
+class Stopped(BaseException):
+    """SIGTERM: not caught by the per-backend handler, so the whole run stops (cleaning up)."""
+
+
+def stopped(*_: object) -> None:
+    raise Stopped
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -311,8 +320,10 @@ def main() -> None:
     )
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
+    # SIGTERM (a caller's time limit) stops the API and drops the database through the `finally`s
+    signal.signal(signal.SIGTERM, stopped)
     tmp = Path(tempfile.mkdtemp(prefix="api-bench-"))
-    results = {}
+    results: dict = {}
     salt = int(time.time()) % 1000
     for n, backend in enumerate(b.strip() for b in args.backends.split(",") if b.strip()):
         try:
@@ -320,6 +331,8 @@ def main() -> None:
         except (SystemExit, Exception) as exc:  # one backend failing does not hide the other
             print(f"{backend}: not measured: {exc}", file=sys.stderr)
             results[backend] = {"error": str(exc)[:500]}
+        if args.json:  # after each backend: a caller that stops us keeps what was measured
+            Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=1))
     command = (
         f".venv/api/bin/python bench/api_bench.py --seconds {args.seconds} --rounds {args.rounds} "
         f"--lookups {args.lookups} --backends {args.backends}"
@@ -330,4 +343,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except Stopped:
+        sys.exit(143)

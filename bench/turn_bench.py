@@ -31,6 +31,7 @@ import contextlib
 import json
 import math
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -369,9 +370,16 @@ def main() -> None:
     if not model.exists():
         raise SystemExit(f"{model} is missing: run `make run` or the training step first")
 
+    # SIGTERM (a caller's time limit) stops the services through the `finally` below
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     tmp = tempfile.mkdtemp(prefix="turn-bench-")
     procs, url = start_services(model, args.api_python, tmp)
     out: dict = {"model": str(model), "turns_per_conversation": args.turns}
+
+    def save() -> None:  # after each measurement: a caller that stops us keeps what was measured
+        if args.json:
+            Path(args.json).write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
+
     try:
         with httpx.Client(timeout=30) as client:
             for question in QUESTIONS:  # warm-up: the action server's catalog cache, TF graphs
@@ -410,6 +418,8 @@ def main() -> None:
                     "rounds": rounds,
                 }
                 out["rates"].append(entry)
+                out["peak_memory_mb"] = {name: vm_hwm_mb(p.pid) for name, p in procs}
+                save()
                 print(
                     f"open loop {rate:5.1f} turns/s offered: "
                     f"completed {entry['median_completed_per_second']:5.1f}/s, "
@@ -443,6 +453,9 @@ def main() -> None:
                     "rounds": rounds,
                 }
                 out["ceiling_levels"].append(level)
+                out["ceiling"] = max(out["ceiling_levels"], key=lambda c: c["median_per_second"])
+                out["peak_memory_mb"] = {name: vm_hwm_mb(p.pid) for name, p in procs}
+                save()
                 print(
                     f"closed loop, {clients:3d} conversations back to back: median "
                     f"{level['median_per_second']:.1f} turns/s (rounds "
@@ -466,8 +479,7 @@ def main() -> None:
         print(f"logs in {tmp}   reproduce: {command}")
     finally:
         stop_services(procs)
-    if args.json:
-        Path(args.json).write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
+    save()
 
 
 if __name__ == "__main__":

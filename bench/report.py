@@ -239,6 +239,9 @@ def charts(results: dict, out: Path) -> list[str]:
             ys = [x["p95_ms"] for x in r["rounds"] if x["p95_ms"] is not None]
             ax1.scatter([p + 0.2] * len(ys), ys, color="black", s=12, zorder=3)
         ax1.axhline(TURN_P95_TARGET_MS, color="red", ls="--", lw=1, label="target p95 300 ms at 10/s")
+        if max(r["median_p95_ms"] or 0 for r in rates) > 3 * TURN_P95_TARGET_MS:
+            ax1.set_yscale("log")  # a saturated rate would flatten the others
+            ax1.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
         ax1.set_xticks(list(pos), labels)
         ax1.set_xlabel("offered load (turns/s, open loop)")
         ax1.set_ylabel("turn latency (ms)")

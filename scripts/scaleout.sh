@@ -60,12 +60,12 @@ wait_http() {  # name url seconds
 }
 
 wait_model() {  # name port: /status answers before the model is loaded
-  for _ in $(seq 1 240); do
+  for _ in $(seq 1 600); do
     pid_alive "$1" || { tail -25 "$DIR/logs/$1.log" >&2; return 1; }
     curl -fsS --max-time 2 "http://127.0.0.1:$2/status?token=$RASA_TOKEN" 2>/dev/null | grep -qE '"model_file": ?"[^"]' && return 0
     sleep 1
   done
-  say "$1: no model loaded after 240 s"; return 1
+  say "$1: no model loaded after 600 s"; return 1
 }
 
 launch() {  # name command... : background, log and pid under $DIR
@@ -115,7 +115,10 @@ frontend one_address
     default_backend case_api
 backend rasa
     balance roundrobin
-    option httpchk GET /version
+    # /status answers 409 until the model is loaded (/version and / answer 200 at once, and a Rasa
+    # without its model answers every message with an empty 200: "no agent to handle it")
+    option httpchk GET /status?token=$RASA_TOKEN
+    http-check expect status 200
     # a Rasa process busy with a turn answers its health check late: generous timeout, 3 misses
     timeout check 5s
     default-server check inter 2s fall 3 rise 2
@@ -129,6 +132,7 @@ backend case_api
     server api1 127.0.0.1:$API1_PORT
     server api2 127.0.0.1:$API2_PORT
 CFG
+  chmod 600 "$DIR/haproxy.cfg"  # it holds the Rasa token
   haproxy -c -q -f "$DIR/haproxy.cfg" || die "haproxy rejected $DIR/haproxy.cfg"
 }
 

@@ -307,7 +307,7 @@ class OpenLoop:
         fam = Family(random.Random(self.rng.random()))
         return {"family": fam, "next": Family.OPENING, "turns": 0, "failures": 0, "done": False}
 
-    async def run(self, on_tick=None) -> Stats:
+    async def run(self, on_tick=None, stop_when=None) -> Stats:
         limits = httpx.Limits(max_connections=400, max_keepalive_connections=100)
         async with httpx.AsyncClient(limits=limits) as client:
             tasks: set[asyncio.Task] = set()
@@ -318,6 +318,8 @@ class OpenLoop:
                 due = self.t0 + n * interval
                 now = time.monotonic()
                 if due - self.t0 >= self.seconds:
+                    break
+                if stop_when is not None and stop_when(due - self.t0):
                     break
                 if due > now:
                     await asyncio.sleep(due - now)

@@ -3,15 +3,17 @@
 # models/assistant.tar.gz, each on a free port; then tests/sim/run.py drives every persona through
 # the REST channel in free text. All three are stopped on exit. Non-zero when a persona fails.
 #   scripts/sim.sh [run.py options: --persona son -v --max-turns 12 ...]
-# Env: BOT_BIN, API_BIN (interpreters, as in scripts/test_bot.sh), SIM_MODEL (default
-# models/assistant.tar.gz), SIM_OUT (logs and transcripts, default var/sim).
+# Env: BOT_BIN, API_BIN (interpreters, as in scripts/test_bot.sh); SIM_MODEL (default
+# models/assistant.tar.gz); SIM_OUT (logs and transcripts, default a new var/sim/<time>-<pid>);
+# SIM_RASA_WAIT (seconds for Rasa to load its model, default 300; 30-60 s on an idle machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 PYTHONDONTWRITEBYTECODE=1
 BOT_BIN="${BOT_BIN:-.venv/bot/bin}"
 API_BIN="${API_BIN:-.venv/api/bin}"
 MODEL="${SIM_MODEL:-models/assistant.tar.gz}"
-OUT="${SIM_OUT:-var/sim}"
+# one folder per run: several engineers may run the simulator at the same time; the last 10 are kept
+OUT="${SIM_OUT:-var/sim/$(date -u +%Y%m%dT%H%M%SZ)-$$}"
 
 fail() { echo "sim: $*" >&2; exit 1; }
 [ -x "$BOT_BIN/rasa" ] || fail "$BOT_BIN/rasa not found: run 'make setup' or set BOT_BIN"
@@ -22,6 +24,9 @@ echo "== simulator self-check (personas, reading of the catalog's questions)"
 PYTHONPATH="$PWD" "$BOT_BIN/python" -m pytest tests/sim -q -p no:cacheprovider
 
 mkdir -p "$OUT"
+if [ -z "${SIM_OUT:-}" ]; then
+  ls -1d var/sim/*-* 2>/dev/null | sort | head -n -10 | while read -r old; do rm -rf "$old"; done
+fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/sim.XXXXXX")
 pids=()
 cleanup() {
@@ -78,12 +83,23 @@ pids+=($!)
 RASA_PID=${pids[-1]}
 
 wait_for "http://127.0.0.1:$ACTIONS_PORT/health" "action server" 120 "$ACTIONS_PID" || { tail -30 "$OUT/actions.log"; exit 1; }
-wait_for "http://127.0.0.1:$RASA_PORT/status?token=$TOKEN" "Rasa" 240 "$RASA_PID" || { tail -30 "$OUT/rasa.log"; exit 1; }
-for _ in $(seq 1 120); do  # /status answers before the model is loaded
-  curl -fsS "http://127.0.0.1:$RASA_PORT/status?token=$TOKEN" | grep -qE '"model_file": ?"[^"]' && break
+# Rasa answers /status before its model is loaded (409 "No agent loaded"), and stays up without one
+# when the model does not load with the current code (a component changed since training).
+rasa_ready=""
+for _ in $(seq 1 "${SIM_RASA_WAIT:-300}"); do
+  kill -0 "$RASA_PID" 2>/dev/null || { tail -30 "$OUT/rasa.log"; fail "Rasa exited (log: $OUT/rasa.log)"; }
+  if grep -q "Could not load model" "$OUT/rasa.log"; then
+    grep -A3 "Could not load model" "$OUT/rasa.log" | head -8
+    fail "Rasa could not load $MODEL with the current code: retrain it (log: $OUT/rasa.log)"
+  fi
+  if curl -sS -m 5 "http://127.0.0.1:$RASA_PORT/status?token=$TOKEN" 2>/dev/null | grep -qE '"model_file": ?"[^"]'; then
+    rasa_ready=1
+    break
+  fi
   sleep 1
 done
+[ -n "$rasa_ready" ] || { tail -30 "$OUT/rasa.log"; fail "Rasa did not load its model within ${SIM_RASA_WAIT:-300} s"; }
 
-echo "== typed-family simulator (API :$API_PORT, actions :$ACTIONS_PORT, Rasa :$RASA_PORT; logs in $OUT)"
+echo "== typed-family simulator, servers up after ${SECONDS} s (API :$API_PORT, actions :$ACTIONS_PORT, Rasa :$RASA_PORT; logs in $OUT)"
 "$BOT_BIN/python" tests/sim/run.py --rasa-url "http://127.0.0.1:$RASA_PORT" --api-url "http://127.0.0.1:$API_PORT" \
   --transcripts "$OUT/transcripts" "$@"

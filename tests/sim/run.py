@@ -98,7 +98,7 @@ PHONE_WORDS = r"手机|电话"
 ACCOUNT_WORDS = r"账号|银行卡|卡号|存折"
 QUESTION_SENTENCE = re.compile(r"[？?]|吗|(?<![申邀])请(?!节哀)|说一下|告诉我|哪|什么|多少|怎么称呼")
 OFFER = re.compile(r"开始吗|现在开始|要不要.{0,6}(申请|办)|帮您.{0,4}(申请|办)吗")
-RESUME = re.compile(r"跟我说“(我要申请|再试一次)”")
+RESUME = re.compile(r"说“(接着办|继续|我要申请|再试一次)”")
 
 
 def unquoted(text: str) -> str:
@@ -190,7 +190,7 @@ class Family:
         self.answered: set[str] = set()
         self.pending: Move | None = None
         self.unmatched_in_a_row = 0
-        self.said_to: dict[str, int] = {}
+        self.said_to: dict[tuple[str, ...], int] = {}
         self.told_again: set[str] = set()
         self.reasked: set[str] = set()
 
@@ -254,9 +254,9 @@ class Family:
                 self.out.notes.append(
                     f"asked again after it was answered: {', '.join(reasked)}: {short(text, 60)}"
                 )
-            # asked the very same question again: say it the other way (the full form) once
-            again = self.said_to.get(text, 0)
-            self.said_to[text] = again + 1
+            # asked the same thing a second time: say it the other way (the full form) once
+            again = self.said_to.get(tuple(topics), 0)
+            self.said_to[tuple(topics)] = again + 1
             self.answered.update(topics)
             return self._compose(topics, alone=len(topics) == 1 and again != 1), topics
         last = bot_texts[-1] if bot_texts else ""

@@ -12,8 +12,11 @@
 # Ports are free ones chosen at start (or SCALE_LB_PORT, SCALE_API1_PORT ... when set) and written
 # with every URL to $SCALE_DIR/state.env, which the tests (tests/scale, bench/load) read. Logs and pids
 # are under $SCALE_DIR (default var/scaleout). Secrets for APP_ENV=production are generated once
-# into $SCALE_DIR/secrets.env (mode 600). The model is copied to $SCALE_DIR/model.tar.gz at start so
-# that a retraining does not change it under a running test.
+# into $SCALE_DIR/secrets.env (mode 600). Every process runs from a snapshot of the code taken at
+# `start` (and `reload`) with the model: $SCALE_DIR/code.<n>/ holds assistant/ actions/ api/
+# knowledge/ alembic/ and the model, so that a retraining or an edit in the working tree never
+# changes what a restarted process runs in the middle of a test (a Rasa restarted on newer
+# components than its model's fails to load it).
 #
 # Environment: SCALE_DIR, SCALE_MODEL (default models/assistant.tar.gz), PGHOST/PGPORT/PGUSER
 # (127.0.0.1/5432/postgres), SCALE_CASES_DB (afterlife_scale_cases), SCALE_TRACKER_DB
@@ -24,8 +27,22 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 PYTHONDONTWRITEBYTECODE=1
 DIR="${SCALE_DIR:-var/scaleout}"
-BOT_BIN="${BOT_BIN:-.venv/bot/bin}"
-API_BIN="${API_BIN:-.venv/api/bin}"
+mkdir -p "$DIR" && DIR="$(cd "$DIR" && pwd)"
+BOT_BIN="$(cd "${BOT_BIN:-.venv/bot/bin}" 2>/dev/null && pwd || echo "${BOT_BIN:-.venv/bot/bin}")"
+API_BIN="$(cd "${API_BIN:-.venv/api/bin}" 2>/dev/null && pwd || echo "${API_BIN:-.venv/api/bin}")"
+code_dir() { cat "$DIR/code.current" 2>/dev/null || die "no code snapshot: scripts/scaleout.sh start"; }
+
+snapshot() {  # model: code and model copied together; prints nothing, records $DIR/code.current
+  local n=1 dest
+  while [ -e "$DIR/code.$n" ]; do n=$((n + 1)); done
+  dest="$DIR/code.$n"
+  mkdir -p "$dest"
+  cp -a assistant actions api knowledge alembic alembic.ini credentials.yml config.yml domain.yml deploy "$dest/"
+  find "$dest" -name __pycache__ -prune -exec rm -rf {} +
+  cp "$1" "$dest/model.tar.gz"
+  echo "$dest" >"$DIR/code.current"
+  say "code and model snapshot: $dest ($(git rev-parse --short HEAD 2>/dev/null || echo '?') + working tree, model $(date -u -r "$1" +%FT%TZ))"
+}
 PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}" PGUSER="${PGUSER:-postgres}"
 CASES_DB="${SCALE_CASES_DB:-afterlife_scale_cases}"
 TRACKER_DB="${SCALE_TRACKER_DB:-afterlife_scale_tracker}"
@@ -193,7 +210,7 @@ ENV
 # The environment of one service, exported by a subshell before `launch`.
 api_env() {
   set -a; . "$DIR/secrets.env"; set +a
-  export APP_ENV=production PYTHONPATH="$ROOT" LOG_LEVEL="${SCALE_LOG_LEVEL:-WARNING}"
+  export APP_ENV=production PYTHONPATH="$(code_dir)" LOG_LEVEL="${SCALE_LOG_LEVEL:-WARNING}"
   export DATABASE_URL="postgresql://$PGUSER@$PGHOST:$PGPORT/$CASES_DB"
   export RATE_LIMIT_STORAGE=redis REDIS_URL="redis://$REDIS_HOST:$REDIS_PORT/$LIMIT_DB"
   export DISPATCH_IN_PROCESS=0 DEPARTMENT_WEBHOOK_DEFAULT="http://127.0.0.1:$SIM_PORT/deliveries"
@@ -212,21 +229,22 @@ rasa_env() {
 }
 
 start_api() {  # name port
-  (api_env; launch "$1" "$API_BIN/python" -m uvicorn api.main:app --host 127.0.0.1 --port "$2" \
+  (api_env; cd "$(code_dir)"; launch "$1" "$API_BIN/python" -m uvicorn api.main:app --host 127.0.0.1 --port "$2" \
      --proxy-headers --forwarded-allow-ips 127.0.0.1 --log-level warning --no-access-log)
 }
 start_rasa() {  # name port
-  (rasa_env; launch "$1" "$BOT_BIN/rasa" run --enable-api --auth-token "$RASA_TOKEN" --port "$2" \
-     --model "$DIR/model.tar.gz" --credentials credentials.yml --endpoints deploy/endpoints.production.yml)
+  (rasa_env; cd "$(code_dir)"; export PYTHONPATH="$PWD"
+   launch "$1" "$BOT_BIN/rasa" run --enable-api --auth-token "$RASA_TOKEN" --port "$2" \
+     --model model.tar.gz --credentials credentials.yml --endpoints deploy/endpoints.production.yml)
 }
 start_actions() {
-  (api_env; export CASE_PUBLIC_URL="http://127.0.0.1:$LB_PORT"
+  (api_env; export CASE_PUBLIC_URL="http://127.0.0.1:$LB_PORT"; cd "$(code_dir)"
    launch actions "$BOT_BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT")
 }
-start_deliverer() { (api_env; export DISPATCH_POLL_INTERVAL="${DISPATCH_POLL_INTERVAL:-0.5}"
+start_deliverer() { (api_env; export DISPATCH_POLL_INTERVAL="${DISPATCH_POLL_INTERVAL:-0.5}"; cd "$(code_dir)"
                      launch deliverer "$API_BIN/python" -m api.dispatch.deliverer); }
 start_sim() {
-  (api_env; launch sim "$API_BIN/python" -m api.dispatch.simulator --port "$SIM_PORT" \
+  (api_env; cd "$(code_dir)"; launch sim "$API_BIN/python" -m api.dispatch.simulator --port "$SIM_PORT" \
      --ack-log "$DIR/sim-acks.jsonl" --auto-complete)
 }
 start_lb() { launch haproxy haproxy -db -f "$DIR/haproxy.cfg"; }
@@ -259,7 +277,7 @@ cmd_start() {
     redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" -n "$LIMIT_DB" flushdb >/dev/null
     rm -f "$DIR/sim-acks.jsonl"
   fi
-  cp "$model" "$DIR/model.tar.gz"
+  snapshot "$model"
   make_secrets
   set -a; . "$DIR/secrets.env"; set +a
   choose_ports
@@ -267,7 +285,7 @@ cmd_start() {
   write_haproxy_cfg
   : >"$DIR/logs/start.log"
   say "migrating $CASES_DB to Alembic head"
-  (api_env; "$API_BIN/python" -m alembic upgrade head >>"$DIR/logs/migrate.log" 2>&1) \
+  (api_env; cd "$(code_dir)"; "$API_BIN/python" -m alembic upgrade head >>"$DIR/logs/migrate.log" 2>&1) \
     || { tail -20 "$DIR/logs/migrate.log"; die "migration failed"; }
 
   # the Rasa processes take longest (model load): start them first, in parallel with the rest
@@ -306,6 +324,7 @@ cmd_stop() {
     if kill -0 "$pid" 2>/dev/null; then kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; fi
     rm -f "$f"; say "stopped $name"
   done
+  rm -rf "$DIR"/code.[0-9]* "$DIR/code.current"
 }
 
 cmd_status() {
@@ -345,7 +364,7 @@ cmd_restart_one() {  # start a recorded process again with the same ports (fault
 cmd_reload() {  # a new model (and the action server's code): restart both Rasa processes one at a time
   load_state
   local model="${SCALE_MODEL:-models/assistant.tar.gz}" name pid
-  cp "$model" "$DIR/model.tar.gz.new" && mv "$DIR/model.tar.gz.new" "$DIR/model.tar.gz"
+  snapshot "$model"
   for name in actions rasa1 rasa2; do
     if pid=$(cat "$DIR/pids/$name" 2>/dev/null) && kill -0 "$pid" 2>/dev/null; then
       kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"

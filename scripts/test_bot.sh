@@ -70,6 +70,8 @@ fi
 echo "== pytest tests/bot (actions against a real case API)"
 "$BOT_BIN/python" -m pytest tests/bot -q -p no:cacheprovider
 
-echo "== typed-family simulator (scripts/sim.sh: personas type every answer; transcripts in var/sim/transcripts)"
-# SIM_MAX_TURNS=12 makes more turns than that a failure for the typical families (printed either way).
-BOT_BIN="$BOT_BIN" API_BIN="$API_BIN" scripts/sim.sh ${SIM_MAX_TURNS:+--max-turns "$SIM_MAX_TURNS"}
+echo "== typed-family simulator (scripts/sim.sh: personas type every answer; transcripts in var/sim/<run>/transcripts)"
+# A typical family (widow, son, accident, operator) must reach a filed case in at most SIM_MAX_TURNS
+# messages (issue 10: 12); SIM_MAX_TURNS=0 only prints the turns.
+SIM_MAX_TURNS="${SIM_MAX_TURNS:-12}"
+BOT_BIN="$BOT_BIN" API_BIN="$API_BIN" scripts/sim.sh $([ "$SIM_MAX_TURNS" != 0 ] && echo --max-turns "$SIM_MAX_TURNS")

@@ -24,7 +24,6 @@ _NAME_PREFIX = re.compile(
     r"^(?:(?:我|他|她|逝者|老人|申请人|去世的人|亲人)?(?:的)?(?:名字|姓名)?(?:叫做|叫|是|为|：|:)\s*)+"
 )
 _NAME_OK = re.compile(r"^[\u4e00-\u9fff·•]{2,20}$|^[A-Za-z][A-Za-z .'-]{1,49}$")
-_RELATIVE_DAYS = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2, "大前天": 3}
 
 
 def say(dispatcher: CollectingDispatcher, text: str, **kwargs: Any) -> None:
@@ -71,16 +70,6 @@ def find_account(text: str) -> str | None:
         return None
     account = m.group(1).replace(" ", "")
     return account if 8 <= len(account) <= 30 else None
-
-
-def parse_date(text: str, today: dt.date) -> dt.date | None:
-    """The first date expression in the text, against China's ``today`` (None if none or not a real
-    day): '2026年11月27日', '11月27号', '11.25', '昨天', '上周三', '上个月15号', '农历十月初八' ...
-    (``actions.dates.find_date``; use it directly to know whether the family gave a lunar date)."""
-    from actions.dates import find_date
-
-    found = find_date(text, today)
-    return found.date if found else None
 
 
 def clean_name(text: str) -> str | None:

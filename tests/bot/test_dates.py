@@ -139,14 +139,14 @@ def test_lunar_confirmation_text() -> None:
     assert solar is not None and not solar.lunar and solar.confirmation == "2026年11月29日"
 
 
-def test_validation_parse_date_and_today_use_china_date() -> None:
-    from actions.validation import BaseFormValidation, parse_date
+def test_the_forms_today_is_china_date() -> None:
+    from actions.validation import BaseFormValidation
 
     with freeze_time(AFTER):
         assert BaseFormValidation.today() == D(2026, 11, 30)
-        assert parse_date("我爸昨天走的", BaseFormValidation.today()) == D(2026, 11, 29)
-        assert parse_date("上周三", BaseFormValidation.today()) == D(2026, 11, 25)
-    assert parse_date("没有日期", D(2026, 11, 30)) is None
+        assert find_date("我爸昨天走的", BaseFormValidation.today()).date == D(2026, 11, 29)
+        assert find_date("上周三", BaseFormValidation.today()).date == D(2026, 11, 25)
+    assert find_date("没有日期", D(2026, 11, 30)) is None
 
 
 def _validate_death_date(text: str) -> tuple[dict, list[str]]:

@@ -33,6 +33,7 @@ from actions.validation import (
     entity_values,
     find_account,
     find_phone,
+    latest_intent,
     latest_text,
     say,
 )
@@ -471,3 +472,45 @@ class ActionSubmitCase(Action):
             SlotSet("submitted", True),
             *[SlotSet(s, None) for s in PERSONAL_SLOTS],
         ]
+
+
+# what 重新开始 clears: the situation, the choice and the application (not the condolence)
+RESET_SLOTS = [
+    *SITUATION_SLOTS,
+    *PERSONAL_SLOTS,
+    "selected_items",
+    "active_items",
+    "reask",
+    "asked_fields",
+    "form_paused",
+    "api_failed",
+]
+
+
+class ActionConfirmRestart(Action):
+    """restart outside a form: ask before clearing anything."""
+
+    def name(self) -> str:
+        return "action_confirm_restart"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        return [
+            e
+            for e in ReadingFormValidation.control("restart", dispatcher)
+            if e.get("name") == "confirm_restart"
+        ]
+
+
+class ActionRestartAnswer(Action):
+    """The answer to "要从头重新开始吗？": yes clears what was collected, no keeps it; the form asks on."""
+
+    def name(self) -> str:
+        return "action_restart_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        events: list = [SlotSet("confirm_restart", None), SlotSet("form_paused", None)]
+        if latest_intent(tracker) == "affirm":
+            say(dispatcher, "好的，我们从头来。")
+            return events + [SlotSet(s, None) for s in RESET_SLOTS]
+        say(dispatcher, "好的，接着刚才的办。")
+        return events

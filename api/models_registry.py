@@ -12,6 +12,7 @@ from api.db import Base
 
 MODEL_MODULES = (
     "api.cases.models",
+    "api.tasks.models",
     "api.sharing.models",
     "api.ratings.models",
     "api.security.models",

@@ -15,17 +15,30 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
-    Index,
     Integer,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.orm import relationship as orm_relationship
 
 from api.clock import utcnow  # the API's one clock
 from api.db import Base
+from api.tasks.models import TASK_STATUSES, TERMINAL, Task, TaskEvent, TaskStatus
+
+# The task, its statuses and history live in api/tasks/models.py; re-exported for old imports.
+__all__ = [
+    "CASE_COMPLETED",
+    "CASE_OPEN",
+    "TASK_STATUSES",
+    "TERMINAL",
+    "Case",
+    "IdempotencyRecord",
+    "Notification",
+    "Task",
+    "TaskEvent",
+    "TaskStatus",
+]
 
 # Case status: open while any task is unfinished; completed when every task is completed or rejected.
 CASE_OPEN = "open"
@@ -79,69 +92,6 @@ class Case(Base):
     notifications: Mapped[list[Notification]] = orm_relationship(
         back_populates="case", order_by="Notification.id", cascade="all, delete-orphan"
     )
-
-
-TASK_STATUSES = (
-    "waiting",
-    "ready",
-    "accepted",
-    "supplement_requested",
-    "resubmitted",
-    "completed",
-    "rejected",
-)
-TERMINAL = ("completed", "rejected")
-
-
-class Task(Base):
-    __tablename__ = "tasks"
-    __table_args__ = (
-        UniqueConstraint("case_id", "item_key", name="uq_tasks_case_item"),
-        Index("ix_tasks_department_status", "department", "status"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    item_key: Mapped[str] = mapped_column(String(64))
-    department: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(24), default="waiting")
-    waits_for: Mapped[list[str]] = mapped_column(JSON, default=list)
-    time_limit_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    due_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    note: Mapped[str | None] = mapped_column(Text, nullable=True)
-    staff_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
-    released_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
-    accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
-    completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
-
-    case: Mapped[Case] = orm_relationship(back_populates="tasks")
-    events: Mapped[list[TaskEvent]] = orm_relationship(
-        back_populates="task", order_by="TaskEvent.id", cascade="all, delete-orphan"
-    )
-
-    # Optimistic locking: every UPDATE carries "WHERE version = <the version read>"; a concurrent
-    # writer that changed the row first makes this one fail (StaleDataError → 409).
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
-
-
-class TaskEvent(Base):
-    __tablename__ = "task_events"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
-    action: Mapped[str] = mapped_column(String(32))  # created | released | accept | complete | ...
-    from_status: Mapped[str | None] = mapped_column(String(24), nullable=True)
-    to_status: Mapped[str] = mapped_column(String(24))
-    actor_role: Mapped[str] = mapped_column(String(32))
-    actor: Mapped[str | None] = mapped_column(String(64), nullable=True)  # department key / staff id
-    note: Mapped[str | None] = mapped_column(Text, nullable=True)  # masked before storing
-    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-
-    task: Mapped[Task] = orm_relationship(back_populates="events")
 
 
 class IdempotencyRecord(Base):

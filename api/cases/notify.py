@@ -6,7 +6,12 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
+from sqlalchemy.orm import Session
+
+from api import clock
+from api.cases.models import Case, Notification
 from api.identity import mask_phone, mask_text
+from api.security.crypto import decrypt
 
 log = logging.getLogger("api.sms")
 
@@ -40,3 +45,19 @@ def set_sms_adapter(adapter: SmsAdapter) -> None:
     """Install a real gateway (production) or a recording fake (tests)."""
     global _adapter
     _adapter = adapter
+
+
+def notify(session: Session, case: Case, text: str) -> None:
+    """Send `text` to the applicant's phone through the installed adapter and log it (masked) in
+    the case's notifications, in the caller's transaction."""
+    status = get_sms_adapter().send(decrypt(case.applicant_phone_enc), text)
+    session.add(
+        Notification(
+            case=case,
+            channel="sms",
+            recipient_masked=case.applicant_phone_masked,
+            message=mask_text(text),
+            status=status,
+            created_at=clock.utcnow(),
+        )
+    )

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from api.cases import service
+from api.cases import flows, service
 from api.cases.schemas import CaseCreate, CaseCreated, CaseOut
 from api.db import get_session
 from api.errors import ApiError, error_responses
@@ -101,18 +101,14 @@ def create_case(
     channel = "window" if role in ("window_staff", "admin") else "online"
     if body.channel is not None and role in ("window_staff", "admin"):
         channel = body.channel
-    body_out, replayed, case_id = service.create_case(
+    # one transaction, audit row included; the flow commits
+    body_out, replayed = flows.submit_application(
         session,
         body,
+        principal=principal,
         channel=channel,
-        staff_id=principal.staff_id if principal else None,
         idempotency_key=idempotency_key.strip() if idempotency_key else None,
     )
-    # audit object ids are the internal case id (case numbers look like long numbers and would be
-    # masked by the audit log's last line of defence); an online applicant is recorded as such
-    actor = principal or Principal(role="applicant")
-    record_access(session, actor, "replay" if replayed else "create", "case", str(case_id))
-    session.commit()
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
     return JSONResponse(
         CaseCreated.model_validate(body_out).model_dump(mode="json"), status_code=201, headers=headers

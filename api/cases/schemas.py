@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from api.catalog.loader import get_catalog
 from api.identity import (
     DigitsError,
     IdNumberError,
@@ -18,9 +19,9 @@ from api.identity import (
 )
 from api.limits import SITUATION_MAX_BYTES, SITUATION_MAX_DEPTH, check_json
 
-Relationship = Literal[
-    "spouse", "child", "parent", "sibling", "grandparent", "grandchild", "other_heir", "beneficiary", "agent"
-]
+# The values of the situation field `relationship` in knowledge/situation.yaml (their one source),
+# read through the API's catalog; tests/bot/test_catalog_contract.py checks the bot's side.
+Relationship = Literal[tuple(str(v.value) for v in get_catalog().situation_fields["relationship"].values)]
 
 
 def _reject_nul(value: Any) -> None:
@@ -51,7 +52,8 @@ class StrictIn(BaseModel):
         return data
 
 
-def _id_number(value: str) -> str:
+def checked_id_number(value: str) -> str:
+    """A field validator: a valid resident ID number, in the form that is hashed and stored."""
     try:
         parse_id_number(value)
     except IdNumberError as exc:
@@ -64,7 +66,7 @@ class DeceasedIn(StrictIn):
     id_number: str = Field(min_length=1, max_length=32, description="逝者身份证号（18 位）")
     death_date: dt.date = Field(description="去世日期")
 
-    _idn = field_validator("id_number")(_id_number)
+    _idn = field_validator("id_number")(checked_id_number)
     _name = field_validator("name")(clean_name)
 
     @field_validator("death_date")
@@ -83,7 +85,7 @@ class ApplicantIn(StrictIn):
     phone: str = Field(min_length=1, max_length=20, description="手机号，用于接收办理进度短信")
     relationship: Relationship = Field(description="申请人与逝者的关系")
 
-    _idn = field_validator("id_number")(_id_number)
+    _idn = field_validator("id_number")(checked_id_number)
     _name = field_validator("name")(clean_name)
 
     @field_validator("phone")

@@ -18,6 +18,7 @@ from api.ratings.models import Rating
 from api.ratings.schemas import RatingIn, RatingOut
 from api.security.audit import record_access
 from api.security.auth import Principal, applicant_task, require_roles
+from api.tasks.models import TaskStatus
 
 router = APIRouter(prefix="/api/v1", tags=["ratings"])
 
@@ -43,7 +44,7 @@ def rate(
     principal: Annotated[Principal, Depends(require_roles("applicant"))],
 ) -> RatingOut:
     task = applicant_task(session, principal, case_no, body.item)
-    if task.status != "completed":
+    if task.status != TaskStatus.COMPLETED:
         raise ApiError(409, "not_completed", "这件事项还没有办结，办结后再来评价吧。")
     if session.scalar(select(Rating.id).where(Rating.task_id == task.id)) is not None:
         raise ApiError(409, "already_rated", "这件事项您已经评价过了，感谢您的反馈。")

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from api.cases.schemas import Relationship, StrictIn, _id_number
+from api.cases.schemas import Relationship, StrictIn, checked_id_number
 from api.identity import clean_name, parse_id_number
 
 
@@ -23,7 +23,7 @@ class DeathRecordIn(StrictIn):
         default=None, description="死亡性质（death 记录可填）：normal 正常死亡，abnormal 非正常死亡"
     )
 
-    _idn = field_validator("id_number")(_id_number)
+    _idn = field_validator("id_number")(checked_id_number)
     _name = field_validator("name")(clean_name)
 
     @model_validator(mode="after")
@@ -61,8 +61,8 @@ class RelationshipIn(StrictIn):
     verified: bool = Field(description="true 关系属实；false 核查不符")
     record_no: str | None = Field(default=None, max_length=64)
 
-    _d = field_validator("deceased_id_number")(_id_number)
-    _a = field_validator("applicant_id_number")(_id_number)
+    _d = field_validator("deceased_id_number")(checked_id_number)
+    _a = field_validator("applicant_id_number")(checked_id_number)
 
 
 class RelationshipOut(BaseModel):

@@ -18,8 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from api import clock
-from api.cases.models import CASE_OPEN, TERMINAL, Case
-from api.cases.service import checklist_summary, notify
+from api.cases.models import CASE_OPEN, Case
+from api.cases.notify import notify
+from api.cases.service import checklist_summary
 from api.catalog.loader import get_catalog
 from api.checklist.engine import build_checklist
 from api.errors import ApiError
@@ -27,10 +28,10 @@ from api.identity import mask_id_number, mask_name
 from api.security.crypto import decrypt, encrypt, lookup_hash
 from api.sharing.models import DeathRecord, RelationshipVerification
 from api.sharing.schemas import DeathRecordIn, RelationshipIn
-from api.tasks.service import _enqueue, add_event, refresh_case_status, release_unblocked
+from api.tasks.service import settle_by_shared_record
 
-# Which certificate item a shared record settles.
-SETTLES = {"death": ("death_cert_normal", "death_cert_abnormal"), "cremation": ("cremation_cert",)}
+# The situation flag a shared record sets; the items it settles are those whose already_done_when
+# (knowledge/items.yaml) names the flag (api.tasks.service.settle_by_shared_record).
 FLAG = {"death": "death_record_shared", "cremation": "cremation_record_shared"}
 
 
@@ -91,20 +92,9 @@ def push_death_record(
         situation = dict(case.situation)
         situation[FLAG[body.kind]] = True
         case.situation = situation
-        for task in case.tasks:
-            if task.item_key in SETTLES[body.kind] and task.status not in TERMINAL:
-                prev = task.status
-                task.status = "completed"
-                task.completed_at = clock.utcnow()
-                task.result = {
-                    "shared_record_no": body.record_no,
-                    "source": department,
-                    "note": "部门共享数据已确认",
-                }
-                add_event(session, task, "completed_by_shared_record", prev, "department", department)
-                _enqueue(session, task, "task.completed_by_shared_record")
-        release_unblocked(session, case, "department", department)
-        refresh_case_status(case)
+        settle_by_shared_record(
+            session, case, FLAG[body.kind], department=department, record_no=body.record_no
+        )
         _recompute_checklist(case)
         notify(
             session,
@@ -115,7 +105,7 @@ def push_death_record(
         )
         updated.append(case.case_no)
     try:
-        session.commit()
+        session.flush()  # the route commits, with its audit row
     except IntegrityError:  # a concurrent push of the same record: the other one stands
         session.rollback()
         if not _retry:
@@ -181,7 +171,7 @@ def push_relationship(
             )
         updated.append(case.case_no)
     try:
-        session.commit()
+        session.flush()  # the route commits, with its audit row
     except IntegrityError:
         session.rollback()
         if not _retry:

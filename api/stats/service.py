@@ -14,10 +14,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api import clock
-from api.cases.models import Case, Task
+from api.cases.models import Case
 from api.catalog.loader import get_catalog
 from api.checklist.calendar import is_working_day
 from api.ratings.models import Rating
+from api.tasks.models import Task, TaskStatus
 from api.tasks.service import is_overdue
 
 
@@ -101,7 +102,7 @@ def compute(session: Session, since: dt.date | None = None, until: dt.date | Non
             distribution[str(rating[0])] += 1
         for n, g in enumerate(groups):
             g.tasks += 1
-            if task.status == "completed":
+            if task.status == TaskStatus.COMPLETED:
                 g.completed += 1
                 if is_overdue(task, today):
                     g.completed_late += 1
@@ -113,7 +114,7 @@ def compute(session: Session, since: dt.date | None = None, until: dt.date | Non
                     )
                     if task.time_limit_days is not None:
                         g.limits.append(task.time_limit_days)
-            elif task.status == "rejected":
+            elif task.status == TaskStatus.REJECTED:
                 g.rejected += 1
             else:
                 g.open += 1

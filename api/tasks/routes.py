@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import ConfigDict, Field
@@ -11,16 +11,16 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from api import clock
-from api.cases.models import TERMINAL, Case, Task
+from api.cases.models import Case
 from api.cases.routes import case_lookup_limit
 from api.cases.schemas import StrictIn, TaskOut
-from api.cases.service import task_out
 from api.catalog.loader import get_catalog
 from api.db import get_session
 from api.errors import ApiError, error_responses
 from api.security.audit import record_access
 from api.security.auth import TASK_NOT_FOUND, Principal, applicant_task, require_roles
 from api.tasks import service
+from api.tasks.models import TERMINAL, Task, TaskStatus
 from api.tasks.schemas import DepartmentTask, DepartmentTaskDetail, TaskList, TransitionIn
 
 router = APIRouter(prefix="/api/v1", tags=["departments"])
@@ -30,7 +30,7 @@ ERRORS = error_responses(401, 403, 404)
 
 def department_task(task: Task) -> dict[str, Any]:
     case = task.case
-    out = task_out(task)
+    out = service.task_out(task)
     out.update(
         case_no=case.case_no,
         staff_id=task.staff_id,
@@ -73,13 +73,7 @@ def list_tasks(
     dept: Annotated[str, Path(max_length=64)],
     session: Annotated[Session, Depends(get_session)],
     principal: Annotated[Principal, Depends(require_roles("department", "admin"))],
-    status: Annotated[
-        Literal[
-            "waiting", "ready", "accepted", "supplement_requested", "resubmitted", "completed", "rejected"
-        ]
-        | None,
-        Query(description="只看某个状态"),
-    ] = None,
+    status: Annotated[TaskStatus | None, Query(description="只看某个状态")] = None,
     open_only: Annotated[bool, Query(description="只看未办结的")] = False,
     overdue: Annotated[bool | None, Query(description="true 只看未办结且已超期的；false 只看其余的")] = None,
     item: Annotated[str | None, Query(max_length=64, description="只看某个事项")] = None,
@@ -222,7 +216,7 @@ def applicant_resubmit(
 ) -> TaskOut:
     task_id = applicant_task(session, principal, case_no, item).id
     task = _own_task(session, principal, task_id, for_update=True)
-    if task.status != "supplement_requested":
+    if task.status != TaskStatus.SUPPLEMENT_REQUESTED:
         raise ApiError(409, "no_supplement_requested", "这件事项目前不需要补充材料，请留意部门的通知。")
     try:
         service.transition(
@@ -233,4 +227,4 @@ def applicant_resubmit(
     except StaleDataError:
         session.rollback()
         raise ApiError(409, "version_conflict", "部门刚刚处理过这件事项，请刷新后再看。") from None
-    return TaskOut.model_validate(task_out(task))
+    return TaskOut.model_validate(service.task_out(task))

@@ -396,6 +396,15 @@ def memory_figures(results: dict) -> dict[str, tuple[float, str]]:
     return out
 
 
+def cpu_per_turn(turns: dict) -> dict[str, float]:
+    """CPU ms per turn of each service: the median over the open-loop rates."""
+    names: dict[str, list[float]] = {}
+    for r in turns.get("rates", []):
+        for name, ms in (r.get("cpu_ms_per_turn") or {}).items():
+            names.setdefault(name, []).append(ms)
+    return {name: statistics.median(v) for name, v in names.items() if v}
+
+
 # ------------------------------------------------------------------ the report
 def fmt(value: float | None, unit: str = "", digits: int = 0) -> str:
     if value is None:
@@ -488,6 +497,20 @@ def write_report(results: dict, info: dict, args: argparse.Namespace, out: Path,
             "turns",
         )
     )
+    cpu = cpu_per_turn(turns)
+    if cpu.get("rasa"):
+        chain = sum(cpu.values())
+        summary.append(
+            (
+                "CPU per turn: Rasa / action server / API (→ turns/s one dedicated core gives Rasa)",
+                f"{cpu['rasa']:.0f} / {cpu.get('actions', 0):.0f} / {cpu.get('api', 0):.0f} ms "
+                f"(→ {1000 / cpu['rasa']:.0f} turns/s per Rasa core; the whole chain on 2 cores "
+                f"{2000 / chain:.0f} turns/s)",
+                "",
+                "—",
+                "turns",
+            )
+        )
     for label, d in (("SQLite", sqlite), ("PostgreSQL", pg)):
         if "submissions_1" in d:
             value = (
@@ -606,6 +629,18 @@ def write_report(results: dict, info: dict, args: argparse.Namespace, out: Path,
                 + ", ".join(f"{x['p95_ms']:.0f}" for x in r["rounds"] if x["p95_ms"] is not None)
                 + f" | {fmt(r['pooled']['p95_ms'], ' ms')} / {fmt(r['pooled']['max_ms'], ' ms')} | {r['errors']} |"
             )
+    if cpu.get("rasa"):
+        chain = sum(cpu.values())
+        body += [
+            "",
+            "**CPU per turn** (user + system time each service spent, divided by the turns completed, median over"
+            " the rates and rounds): "
+            + ", ".join(f"{name} {ms:.0f} ms" for name, ms in cpu.items())
+            + f". Unlike latency this hardly depends on what else runs on the machine: one core given to a Rasa"
+            f" process alone serves about {1000 / cpu['rasa']:.0f} turns/s, and the whole chain (Rasa, action"
+            f" server, API) on 2 dedicated cores about {2000 / chain:.0f} turns/s, before queueing makes the"
+            " latency grow.",
+        ]
     if ceiling:
         body += [
             "",

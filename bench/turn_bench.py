@@ -72,10 +72,18 @@ def wait(url: str, seconds: float) -> None:
     raise SystemExit(f"{url} did not answer within {seconds:.0f} s")
 
 
-def wait_model(status_url: str, seconds: float) -> None:
-    """Rasa answers before its model is loaded: wait until /status names a model file."""
+def wait_model(status_url: str, seconds: float, log: Path | None = None) -> None:
+    """Rasa answers before its model is loaded: wait until /status names a model file. A model that
+    cannot be loaded (trained with other code or another config.yml) fails at once, saying why."""
     deadline = time.time() + seconds
     while time.time() < deadline:
+        text = log.read_text(encoding="utf-8", errors="replace") if log and log.exists() else ""
+        if "Error initializing graph component" in text or "Traceback (most recent call last)" in text:
+            last = [line for line in text.splitlines() if "Exception" in line or "Error" in line][-1:]
+            raise SystemExit(
+                "Rasa could not load the model (retrain it with the current code and config.yml): "
+                + (last[0].strip()[:300] if last else "see the log")
+            )
         try:
             r = httpx.get(status_url, timeout=2)
             if r.status_code == 200 and r.json().get("model_file"):
@@ -109,6 +117,33 @@ def vm_hwm_mb(pid: int) -> float | None:
             with contextlib.suppress(OSError):
                 pids.extend(int(c) for c in task.read_text().split())
     return total if found else None
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a process and its children, in seconds."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, pids = 0.0, [pid]
+    while pids:
+        p = pids.pop()
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        for task in Path(f"/proc/{p}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                pids.extend(int(c) for c in task.read_text().split())
+    return total
+
+
+def measured(run, procs: list[tuple[str, subprocess.Popen]]) -> dict:
+    """Run one round and add the CPU milliseconds each service spent per completed turn: unlike the
+    latency, it hardly depends on what else runs on the machine (the capacity a core gives)."""
+    before = {name: cpu_seconds(p.pid) for name, p in procs}
+    result = run()
+    done = result["n"]
+    result["cpu_ms_per_turn"] = {
+        name: (cpu_seconds(p.pid) - before[name]) * 1000 / done if done else None for name, p in procs
+    }
+    return result
 
 
 def summary(values: list[float]) -> dict:
@@ -297,7 +332,7 @@ def start_services(model: Path, api_python: str, tmp: str) -> tuple[list[tuple[s
         wait(f"http://127.0.0.1:{api_port}/healthz", 90)
         wait(f"http://127.0.0.1:{actions_port}/health", 180)
         wait(f"http://127.0.0.1:{rasa_port}/", 300)
-        wait_model(f"http://127.0.0.1:{rasa_port}/status?token={token}", 300)
+        wait_model(f"http://127.0.0.1:{rasa_port}/status?token={token}", 300, Path(tmp) / "rasa.log")
     except SystemExit as exc:
         stop_services(procs)
         raise SystemExit(f"{exc} (logs in {tmp})") from None
@@ -398,7 +433,12 @@ def main() -> None:
             out["rates"] = []
             for rate in rates:
                 rounds = [
-                    asyncio.run(open_loop(url, rate, args.seconds, args.turns, args.max_in_flight))
+                    measured(
+                        lambda rate=rate: asyncio.run(
+                            open_loop(url, rate, args.seconds, args.turns, args.max_in_flight)
+                        ),
+                        procs,
+                    )
                     for _ in range(args.rounds)
                 ]
                 pooled = [v for r in rounds for v in r["latencies_ms"]]
@@ -414,10 +454,22 @@ def main() -> None:
                         r["completed_per_second"] for r in rounds
                     ),
                     "errors": sum(sum(r["errors"].values()) for r in rounds),
+                    "cpu_ms_per_turn": {
+                        name: statistics.median(
+                            r["cpu_ms_per_turn"][name] for r in rounds if r["cpu_ms_per_turn"][name]
+                        )
+                        for name, _ in procs
+                        if any(r["cpu_ms_per_turn"][name] for r in rounds)
+                    },
                     "pooled": summary(pooled),
                     "rounds": rounds,
                 }
                 out["rates"].append(entry)
+                cpu = entry["cpu_ms_per_turn"]
+                print(
+                    f"   CPU per turn at {rate:g}/s (median of rounds): "
+                    + ", ".join(f"{name} {ms:.0f} ms" for name, ms in cpu.items())
+                )
                 out["peak_memory_mb"] = {name: vm_hwm_mb(p.pid) for name, p in procs}
                 save()
                 print(

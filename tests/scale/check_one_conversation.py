@@ -10,9 +10,9 @@ its turn; the PostgreSQL tracker store then gives the next process the events of
    message is followed by the bot's actions and an ``action_listen`` before the next one); the
    answer each HTTP request received is exactly the bot messages recorded for that message's turn
    (so every process read the tracker as the previous turn left it).
-2. **Staggered**: N more questions sent ``--stagger`` seconds apart, alternately to the two
-   processes, without waiting for answers (they queue on the lock). Checks the same, and that the
-   tracker holds them in the order they were sent.
+2. **Queued**: N more questions alternately to the two processes, each sent as soon as the one
+   before holds its ticket on the conversation's Redis lock, none waiting for an answer (they queue
+   on the lock). Checks the same, and that the tracker holds them in the order they were sent.
 3. **Through the one address** (haproxy, round robin): a burst of N/2 questions, same checks.
 
 Prints the figures and PASS/FAIL; exits 1 on FAIL. Loopback only, bounded (every request times out
@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 import time
 import uuid
 from pathlib import Path
 
 import httpx
+import redis
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -165,25 +167,46 @@ async def main_async(args: argparse.Namespace) -> int:
             f"{[qs.index(t) for t in order]}; {'ok' if not p1 else f'{len(p1)} problems'}"
         )
 
-        # 2. staggered: the tracker must hold them in sending order
+        # 2. queued in a known order: message k+1 is sent (to the other process) only once message k
+        # holds its ticket in Redis, without waiting for its answer; the tracker must hold them in
+        # that order. (Sending them a fixed gap apart does not fix the order on a busy machine: a
+        # process whose event loop is busy with a turn takes the ticket of a message it received
+        # after the other process took the next one's.)
         qs2 = [q + "？" for q in QUESTIONS[:n]]
         t0 = time.monotonic()
+        lock_key = f"{state.get('REDIS_KEY_PREFIX') or 'afterlife'}:lock:{sender}"
+        red = redis.Redis.from_url(state["REDIS_LOCK_URL"], socket_timeout=2)
+        done: list[int] = []
+        pending: list[asyncio.Task] = []
+        ticket_waits: list[float] = []
 
-        async def later(i: int, q: str) -> dict:
-            await asyncio.sleep(i * args.stagger)
-            return await send(client, procs[i % 2], sender, q, args.timeout)
+        async def counted(i: int, q: str) -> dict:
+            r = await send(client, procs[i % 2], sender, q, args.timeout)
+            done.append(i)
+            return r
 
-        stag = await asyncio.gather(*(later(i, q) for i, q in enumerate(qs2)))
+        def tickets_now() -> int:
+            raw = red.get(lock_key)
+            return len(json.loads(raw).get("tickets", [])) if raw else 0
+
+        for i, q in enumerate(qs2):
+            pending.append(asyncio.create_task(counted(i, q)))
+            started = time.monotonic()
+            # issued tickets = tickets still in the lock + requests already answered
+            while tickets_now() + len(done) < i + 1 and time.monotonic() - started < args.timeout:
+                await asyncio.sleep(args.stagger)
+            ticket_waits.append(time.monotonic() - started)
+        stag = list(await asyncio.gather(*pending))
         t_stag = time.monotonic() - t0
         events = await tracker(client, procs[0], sender, token)
         turns = turns_of(events)
-        p2 = check("staggered", stag, turns, qs2)
+        p2 = check("queued", stag, turns, qs2)
         problems += p2
-        waited = sum(1 for i, r in enumerate(stag) if r["latency"] > args.stagger)
+        queued = sum(1 for i in range(n) if i > 0 and stag[i]["latency"] > ticket_waits[i] + 0.05)
         print(
-            f"staggered: {n} messages {args.stagger * 1000:.0f} ms apart, alternating processes, "
-            f"not waiting for answers: done in {t_stag:.1f} s, {waited} found the conversation busy "
-            f"(answer slower than the gap: queued on the lock); "
+            f"queued: {n} messages, alternating processes, each sent once the previous one held its "
+            f"ticket (after {1000 * sum(ticket_waits) / n:.0f} ms on average), none waiting for an answer: "
+            f"done in {t_stag:.1f} s, {queued} waited on the lock for the one before; "
             f"{'in sending order, ok' if not p2 else f'{len(p2)} problems'}"
         )
 
@@ -215,7 +238,7 @@ async def main_async(args: argparse.Namespace) -> int:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--messages", type=int, default=12, help="messages per phase (max 16)")
-    ap.add_argument("--stagger", type=float, default=0.1, help="seconds between staggered sends")
+    ap.add_argument("--stagger", type=float, default=0.005, help="seconds between polls of the Redis lock")
     ap.add_argument("--timeout", type=float, default=120.0)
     ap.add_argument("--dir", default=None, help="scale-out state directory (default var/scaleout)")
     return asyncio.run(main_async(ap.parse_args()))

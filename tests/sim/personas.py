@@ -2,7 +2,8 @@
 
 Each persona answers by *topic* (the thing a bot question asks about, see ``run.TOPICS``). An
 ``Answer`` has a short form, used when a question asks only that topic ("没得"), and a full form
-that names the thing, used when one question asks several topics at once ("没得驾照").
+that names the thing, used when one question asks several topics at once ("没得驾照"), and may
+have an ``again`` form, said when the same thing is asked a second time (the bot showed an example).
 
 ``Move``s are the scripted turns that are not plain answers: a side question asked instead of
 answering, an item added after choosing only some, a correction. A move fires at the first bot
@@ -49,8 +50,11 @@ class Answer:
     short: str
     full: str = ""
     no: bool = False  # a plain "no"; several at once become "都没有" / "有X，别的都没有"
+    again: str = ""  # said when the same thing is asked a second time (after the bot's example)
 
-    def text(self, alone: bool) -> str:
+    def text(self, alone: bool, retry: bool = False) -> str:
+        if retry:
+            return self.again or self.full or self.short
         return self.short if alone or not self.full else self.full
 
 
@@ -432,8 +436,8 @@ OPERATOR = Persona(
             "loan": Answer("无", "贷款无", no=True),
             "welfare": Answer("无", "低保无", no=True),
             "equity": Answer("无", "股份无", no=True),
-            "pension": Answer("居民养老，已领", "城乡居民养老保险，已经在领了"),
-            "medical": Answer("居民医保", "城乡居民医保"),
+            "pension": Answer("居民养老，已领", again="城乡居民养老保险，已经在领了"),
+            "medical": Answer("居民医保", again="城乡居民医保"),
             "deposits": Answer("小额", "存款小额"),
             "relationship": Answer("子女"),
             "choice": Answer("全部"),

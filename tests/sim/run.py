@@ -258,7 +258,7 @@ class Family:
             again = self.said_to.get(tuple(topics), 0)
             self.said_to[tuple(topics)] = again + 1
             self.answered.update(topics)
-            return self._compose(topics, alone=len(topics) == 1 and again != 1), topics
+            return self._compose(topics, alone=len(topics) == 1, retry=again == 1), topics
         last = bot_texts[-1] if bot_texts else ""
         if last and OFFER.search(last):
             return self.answers["yes"].short, ["offer"]
@@ -274,23 +274,23 @@ class Family:
             return "没听懂，你再说一遍", []
         return "我要办手续", []
 
-    def _compose(self, topics: list[str], alone: bool) -> str:
+    def _compose(self, topics: list[str], alone: bool, retry: bool = False) -> str:
         """One message answering every topic; several plain noes say "都没有" / "有X，别的都没有"."""
         noes = [t for t in topics if t in self.answers and self.answers[t].no]
         if len(noes) >= 2:
-            rest = [self._answer(t, alone=False) for t in topics if t not in noes]
+            rest = [self._answer(t, alone=False, retry=retry) for t in topics if t not in noes]
             tail = self.answers["others_no" if rest else "all_no"].short
             return "，".join([*rest, tail])
-        return "，".join(p for p in (self._answer(t, alone) for t in topics) if p)
+        return "，".join(p for p in (self._answer(t, alone, retry) for t in topics) if p)
 
-    def _answer(self, topic: str, alone: bool) -> str:
+    def _answer(self, topic: str, alone: bool, retry: bool = False) -> str:
         if topic == "death_date":
             return self._death_date()
         answer = self.answers.get(topic)
         if answer is None:
             self.out.notes.append(f"no answer for topic {topic}; said 不清楚")
             return "不清楚"
-        return answer.text(alone)
+        return answer.text(alone, retry)
 
 
 def short(text: str, limit: int = 90) -> str:

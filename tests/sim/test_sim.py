@@ -122,3 +122,12 @@ def test_relative_dates_and_submission_message() -> None:
     assert is_submitted(text)
     assert CASE_NO.search(text).group(0) == "SH20261129-48273-5"
     assert ACCESS_CODE.search(text).group(1) == "Ab3_dE-fGhIjKlMn"
+
+
+def test_asked_the_same_thing_twice_the_persona_says_it_the_long_way() -> None:
+    operator = next(p for p in PERSONAS if p.key == "operator")
+    family = Family(operator, Outcome(operator, "t"))
+    question = "亲人生前已经在领养老金（退休金）了，还是还在交养老保险？"
+    first, _ = family.reply([question])
+    second, _ = family.reply(["不好意思，我没太明白。" + question])
+    assert first == "居民养老，已领" and second == operator.answers["pension"].again

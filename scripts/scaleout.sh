@@ -128,8 +128,13 @@ frontend one_address
     option forwardfor
     acl to_rasa path_beg /webhooks/ /conversations/ /socket.io/ /model
     acl to_rasa path /status /version
-    use_backend rasa if to_rasa
-    default_backend case_api
+    # fail open: when the checks find no server up (all overloaded, answering checks late), send the
+    # traffic anyway rather than answer 503 to everyone (a dead server is still skipped: the
+    # connection is refused and retried on the other one)
+    use_backend rasa if to_rasa { nbsrv(rasa) gt 0 }
+    use_backend rasa_unchecked if to_rasa
+    use_backend case_api if { nbsrv(case_api) gt 0 }
+    default_backend case_api_unchecked
 backend rasa
     balance roundrobin
     # /status answers 409 until the model is loaded (/version and / answer 200 at once, and a Rasa
@@ -146,6 +151,14 @@ backend case_api
     option httpchk GET /healthz
     timeout check 5s
     default-server check inter 2s fall 3 rise 1
+    server api1 127.0.0.1:$API1_PORT
+    server api2 127.0.0.1:$API2_PORT
+backend rasa_unchecked
+    balance roundrobin
+    server rasa1 127.0.0.1:$RASA1_PORT
+    server rasa2 127.0.0.1:$RASA2_PORT
+backend case_api_unchecked
+    balance roundrobin
     server api1 127.0.0.1:$API1_PORT
     server api2 127.0.0.1:$API2_PORT
 CFG

@@ -192,7 +192,9 @@ def percentile(values: list[float], q: float) -> float:
 class Stats:
     latencies: list[float] = field(default_factory=list)  # seconds, answered turns
     errors: dict[str, int] = field(default_factory=dict)
-    turns_sent: int = 0
+    turns_sent: int = 0  # every request, retries and the drain included
+    scheduled: int = 0  # turns started by the schedule (the offered load)
+    retries: int = 0  # a message said again after a failed turn
     late_starts: int = 0  # turns that could not start on schedule (the open loop fell behind)
     degraded: int = 0  # answers that said the service is down and asked to try again (再试一次)
     empty: int = 0  # answers without any text (the family sees nothing)
@@ -208,8 +210,9 @@ class Stats:
         ms = [x * 1000 for x in self.latencies]
         errors = sum(self.errors.values())
         return (
-            f"{label}: {self.turns_sent} turns in {seconds:.0f} s "
-            f"({self.turns_sent / max(seconds, 1e-9):.2f}/s), "
+            f"{label}: {self.scheduled} turns scheduled in {seconds:.0f} s "
+            f"({self.scheduled / max(seconds, 1e-9):.2f}/s; {self.turns_sent} sent in all with "
+            f"{self.retries} retries and the drain), "
             f"answered {len(ms)}, p50 {percentile(ms, 0.5):.0f} ms, p95 {percentile(ms, 0.95):.0f} ms, "
             f"p99 {percentile(ms, 0.99):.0f} ms, max {max(ms, default=float('nan')):.0f} ms; "
             f"errors {errors} {self.errors or ''}; 'try again' answers {self.degraded}, "
@@ -274,6 +277,7 @@ class OpenLoop:
             self.stats.timeline.append((started - self.t0, time.monotonic() - started, False))
             conv["failures"] += 1
             if conv["failures"] <= 5:  # say it again after a pause, as a person would
+                self.stats.retries += 1
                 await asyncio.sleep(1.0)
                 self.waiting.put_nowait(conv)
             else:
@@ -335,6 +339,7 @@ class OpenLoop:
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
                 n += 1
+                self.stats.scheduled = n
             self.stop_new = True
             # drain: conversations already open go on (bounded) so that their cases get filed
             deadline = time.monotonic() + self.drain

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api import clock
-from api.cases.models import CASE_OPEN, Case, IdempotencyRecord
+from api.cases.models import CASE_OPEN, CASE_PERSONAL, Case, IdempotencyRecord
 from api.cases.notify import notify
 from api.cases.numbers import new_access_token, new_case_no, readable, token_hash
 from api.cases.schemas import CaseCreate
@@ -39,10 +39,10 @@ from api.cases.service import (
 from api.catalog.loader import get_catalog
 from api.checklist.engine import active_keys
 from api.errors import ApiError
-from api.identity import mask_account, mask_id_number, mask_name, mask_phone
 from api.security.audit import record_access
 from api.security.auth import Principal
 from api.security.crypto import decrypt, encrypt, lookup_hash
+from api.security.personal import PersonalField
 from api.tasks.service import create_task, release_unblocked, task_out
 
 log = logging.getLogger("api.cases")
@@ -97,7 +97,10 @@ def earlier_answer(
 def duplicate_case(existing: Case, applicant_hash: str, phone: str) -> ApiError:
     """409 case_exists; the case number goes back only to the applicant who opened it (same ID
     number and same phone)."""
-    if existing.applicant_id_hash == applicant_hash and decrypt(existing.applicant_phone_enc) == phone:
+    if (
+        existing.applicant_id_hash == applicant_hash
+        and CASE_PERSONAL["applicant_phone"].read(existing) == phone
+    ):
         return ApiError(
             409,
             "case_exists",
@@ -126,8 +129,8 @@ def check_application(session: Session, body: CaseCreate, channel: str) -> Appli
         )
     region = body.region or cat.default_region
     d, a = body.deceased, body.applicant
-    deceased_hash = lookup_hash(d.id_number)
-    applicant_hash = lookup_hash(a.id_number)
+    deceased_hash = CASE_PERSONAL["deceased_id"].hash(d.id_number)
+    applicant_hash = CASE_PERSONAL["applicant_id"].hash(a.id_number)
 
     facts = shared_facts(session, deceased_hash, applicant_hash, a.relationship)
     fills: dict[str, Any] = {}
@@ -161,7 +164,19 @@ def open_case(
     case_no = new_case_no(app.today)
     while session.scalar(select(Case.id).where(Case.case_no == case_no)) is not None:  # pragma: no cover
         case_no = new_case_no(app.today)
-    d, a, account = app.body.deceased, app.body.applicant, app.body.payee_account
+    d, a = app.body.deceased, app.body.applicant
+    personal = {
+        "deceased_name": d.name,
+        "deceased_id": d.id_number,
+        "applicant_name": a.name,
+        "applicant_id": a.id_number,
+        "applicant_phone": a.phone,
+        "payee_account": app.body.payee_account,
+    }
+    columns: dict[str, Any] = {}
+    for name, value in personal.items():
+        field: PersonalField = CASE_PERSONAL[name]
+        columns.update(field.columns(value))
     case = Case(
         case_no=case_no,
         status=CASE_OPEN,
@@ -171,23 +186,10 @@ def open_case(
         checklist=checklist_summary(app.checklist),
         created_at=clock.utcnow(),
         created_by_staff=staff_id,
-        deceased_name_enc=encrypt(d.name),
-        deceased_name_masked=mask_name(d.name),
-        deceased_id_enc=encrypt(d.id_number),
-        deceased_id_hash=app.deceased_hash,
-        deceased_id_masked=mask_id_number(d.id_number),
+        **columns,  # every personal field: encrypted, hashed and masked as CASE_PERSONAL declares
         death_date=d.death_date,
         open_deceased_hash=app.deceased_hash,
-        applicant_name_enc=encrypt(a.name),
-        applicant_name_masked=mask_name(a.name),
-        applicant_id_enc=encrypt(a.id_number),
-        applicant_id_hash=app.applicant_hash,
-        applicant_phone_enc=encrypt(a.phone),
-        applicant_phone_hash=lookup_hash(a.phone),
-        applicant_phone_masked=mask_phone(a.phone),
         relationship=a.relationship,
-        payee_account_enc=encrypt(account) if account else None,
-        payee_account_masked=mask_account(account) if account else None,
         access_token_hash=token_hash(token),
         idempotency_key=idempotency_key,
     )
@@ -209,6 +211,7 @@ def open_tasks(session: Session, case: Case, app: Application, staff_id: str | N
 
 
 def tell_family_submitted(session: Session, case: Case) -> None:
+    """The SMS that the case was filed (with its number and the count of items), in the transaction."""
     notify(
         session,
         case,

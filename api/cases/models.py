@@ -24,12 +24,14 @@ from sqlalchemy.orm import relationship as orm_relationship
 
 from api.clock import utcnow  # the API's one clock
 from api.db import Base
+from api.security.personal import ACCOUNT, ID_NUMBER, NAME, PHONE, PersonalField
 from api.tasks.models import TASK_STATUSES, TERMINAL, Task, TaskEvent, TaskStatus
 
 # The task, its statuses and history live in api/tasks/models.py; re-exported for old imports.
 __all__ = [
     "CASE_COMPLETED",
     "CASE_OPEN",
+    "CASE_PERSONAL",
     "TASK_STATUSES",
     "TERMINAL",
     "Case",
@@ -43,6 +45,20 @@ __all__ = [
 # Case status: open while any task is unfinished; completed when every task is completed or rejected.
 CASE_OPEN = "open"
 CASE_COMPLETED = "completed"
+
+# The case's personal fields, declared once (api/security/personal.py): a new one is a line here
+# and its columns below (<column>_enc, and _hash / _masked as declared).
+CASE_PERSONAL: dict[str, PersonalField] = {
+    f.column: f
+    for f in (
+        PersonalField("deceased_name", NAME),
+        PersonalField("deceased_id", ID_NUMBER, hashed=True),
+        PersonalField("applicant_name", NAME),
+        PersonalField("applicant_id", ID_NUMBER, hashed=True, masked=False),
+        PersonalField("applicant_phone", PHONE, hashed=True),
+        PersonalField("payee_account", ACCOUNT),
+    )
+}
 
 
 class Case(Base):

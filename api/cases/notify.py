@@ -9,9 +9,8 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from api import clock
-from api.cases.models import Case, Notification
+from api.cases.models import CASE_PERSONAL, Case, Notification
 from api.identity import mask_phone, mask_text
-from api.security.crypto import decrypt
 
 log = logging.getLogger("api.sms")
 
@@ -50,7 +49,7 @@ def set_sms_adapter(adapter: SmsAdapter) -> None:
 def notify(session: Session, case: Case, text: str) -> None:
     """Send `text` to the applicant's phone through the installed adapter and log it (masked) in
     the case's notifications, in the caller's transaction."""
-    status = get_sms_adapter().send(decrypt(case.applicant_phone_enc), text)
+    status = get_sms_adapter().send(CASE_PERSONAL["applicant_phone"].read(case) or "", text)
     session.add(
         Notification(
             case=case,

@@ -126,6 +126,8 @@ def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random | No
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The X-Signature header value: ``t=<timestamp>,v1=<HMAC-SHA256 of "<timestamp>.<body>">``
+    (see verify_signature and docs/departments.md)."""
     mac = hmac.new(secret.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
     return f"t={timestamp},v1={mac}"
 
@@ -207,8 +209,10 @@ def subject_for(session: Session, claim_: Claim) -> dict[str, Any] | None:
     """The particulars a department needs for this event, decrypted now; None when not needed."""
     if claim_.event not in SUBJECT_EVENTS:
         return None
-    from api.cases.models import Task
-    from api.security.crypto import decrypt
+    from api.cases.models import CASE_PERSONAL, Task
+
+    def clear(column: str) -> str | None:
+        return CASE_PERSONAL[column].read(case)
 
     task = session.get(Task, claim_.task_id)
     if task is None:
@@ -216,19 +220,19 @@ def subject_for(session: Session, claim_: Claim) -> dict[str, Any] | None:
     case = task.case
     subject: dict[str, Any] = {
         "deceased": {
-            "name": decrypt(case.deceased_name_enc),
-            "id_number": decrypt(case.deceased_id_enc),
+            "name": clear("deceased_name"),
+            "id_number": clear("deceased_id"),
             "death_date": case.death_date.isoformat(),
         },
         "applicant": {
-            "name": decrypt(case.applicant_name_enc),
-            "id_number": decrypt(case.applicant_id_enc),
-            "phone": decrypt(case.applicant_phone_enc),
+            "name": clear("applicant_name"),
+            "id_number": clear("applicant_id"),
+            "phone": clear("applicant_phone"),
             "relationship": case.relationship,
         },
     }
     if claim_.department in PAYEE_DEPARTMENTS and case.payee_account_enc:
-        subject["payee_account"] = decrypt(case.payee_account_enc)
+        subject["payee_account"] = clear("payee_account")
     return subject
 
 
@@ -399,6 +403,7 @@ class Deliverer:
 
 
 def in_process_enabled() -> bool:
+    """DISPATCH_IN_PROCESS=1: the API process runs the deliverer in a background thread."""
     return os.environ.get("DISPATCH_IN_PROCESS", "").strip().lower() in ("1", "true", "yes")
 
 

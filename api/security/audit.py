@@ -10,9 +10,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from api.clock import utcnow
-from api.identity import mask_text
 from api.security.auth import Principal
 from api.security.models import AuditLog
+from api.security.personal import mask_text
 
 __all__ = ["AuditLog", "record_access"]
 
@@ -24,6 +24,8 @@ def record_access(
     object_type: str,
     object_id: str | int,
 ) -> AuditLog:
+    """Add one audit row (who, what, which object, which request) to the caller's transaction; it
+    is committed with the access it records. The object id is masked if it looks like a personal number."""
     row = AuditLog(
         at=utcnow(),
         role=principal.role,

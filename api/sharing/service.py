@@ -18,14 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from api import clock
-from api.cases.models import CASE_OPEN, Case
+from api.cases.models import CASE_OPEN, CASE_PERSONAL, Case
 from api.cases.notify import notify
 from api.cases.service import checklist_summary
 from api.catalog.loader import get_catalog
 from api.checklist.engine import build_checklist
 from api.errors import ApiError
-from api.identity import mask_id_number, mask_name
-from api.security.crypto import decrypt, encrypt, lookup_hash
+from api.security.personal import ID_NUMBER, NAME, PersonalField
 from api.sharing.models import DeathRecord, RelationshipVerification
 from api.sharing.schemas import DeathRecordIn, RelationshipIn
 from api.tasks.service import settle_by_shared_record
@@ -33,6 +32,8 @@ from api.tasks.service import settle_by_shared_record
 # The situation flag a shared record sets; the items it settles are those whose already_done_when
 # (knowledge/items.yaml) names the flag (api.tasks.service.settle_by_shared_record).
 FLAG = {"death": "death_record_shared", "cremation": "cremation_record_shared"}
+# A shared record keeps the name (name_enc, name_masked) and only the hash of the ID number.
+RECORD_NAME = PersonalField("name", NAME)
 
 
 def _recompute_checklist(case: Case) -> None:
@@ -61,10 +62,15 @@ def _open_cases(session: Session, **where: str) -> list[Case]:
 def push_death_record(
     session: Session, department: str, body: DeathRecordIn, _retry: bool = True
 ) -> dict[str, Any]:
-    h = lookup_hash(body.id_number)
+    """Store (or update) a department's death or cremation record and apply it to the open cases of
+    the same deceased: situation flag set, certificate tasks settled (api.tasks.service
+    .settle_by_shared_record), checklist recomputed, family told. 409 name_mismatch (nothing
+    changed) when an open case has the same ID number under another name. Flushes; the route
+    commits. A concurrent push of the same record is retried once."""
+    h = ID_NUMBER.hash(body.id_number)
     open_cases = _open_cases(session, deceased_id_hash=h)
     for case in open_cases:
-        if _name_key(decrypt(case.deceased_name_enc)) != _name_key(body.name):
+        if _name_key(CASE_PERSONAL["deceased_name"].read(case) or "") != _name_key(body.name):
             # the same ID number under another name: one of the two is wrong; settle nothing
             session.rollback()
             raise ApiError(
@@ -80,8 +86,7 @@ def push_death_record(
         record = DeathRecord(deceased_id_hash=h, kind=body.kind, received_at=clock.utcnow())
         session.add(record)
     record.source_department = department
-    record.name_enc = encrypt(body.name)
-    record.name_masked = mask_name(body.name)
+    RECORD_NAME.store(record, body.name)
     record.event_date = body.event_date
     record.record_no = body.record_no
     record.death_nature = body.death_nature
@@ -116,7 +121,7 @@ def push_death_record(
         "kind": record.kind,
         "source_department": department,
         "deceased_name": record.name_masked,
-        "deceased_id_number": mask_id_number(body.id_number),
+        "deceased_id_number": ID_NUMBER.mask(body.id_number),
         "event_date": record.event_date,
         "record_no": record.record_no,
         "created": created,
@@ -127,7 +132,10 @@ def push_death_record(
 def push_relationship(
     session: Session, department: str, body: RelationshipIn, _retry: bool = True
 ) -> dict[str, Any]:
-    dh, ah = lookup_hash(body.deceased_id_number), lookup_hash(body.applicant_id_number)
+    """Store (or update) a department's check of the applicant's relationship to the deceased and
+    apply it to the open cases of that pair with that relationship (situation flag, checklist,
+    family told). Flushes; the route commits. A concurrent push is retried once."""
+    dh, ah = ID_NUMBER.hash(body.deceased_id_number), ID_NUMBER.hash(body.applicant_id_number)
     rec = session.scalar(
         select(RelationshipVerification).where(
             RelationshipVerification.deceased_id_hash == dh,

@@ -34,6 +34,7 @@ _CASE_RE = re.compile(r"^SH[0-9]{14}$")  # ASCII digits only (NFKC first)
 
 
 def damm(digits: str) -> int:
+    """The Damm check digit of a string of ASCII digits (0 when a number ends with its own check digit)."""
     interim = 0
     for c in digits:
         interim = _DAMM[interim][int(c)]
@@ -41,6 +42,8 @@ def damm(digits: str) -> int:
 
 
 def new_case_no(on: dt.date) -> str:
+    """A new random case number of that day (SH + yyyymmdd + 5 random digits + Damm check digit);
+    unique only by chance: the caller checks the database."""
     body = on.strftime("%Y%m%d") + f"{secrets.randbelow(100_000):05d}"
     return PREFIX + body + str(damm(body))
 
@@ -59,9 +62,11 @@ def readable(case_no: str) -> str:
 
 
 def new_access_token() -> str:
+    """A new access token (192 random bits, URL-safe); shown once, stored only as token_hash."""
     return secrets.token_urlsafe(24)
 
 
 def token_hash(token: str) -> str:
+    """The stored form of an access token (SHA-256, hex)."""
     # The token has 192 random bits: a plain SHA-256 cannot be reversed by guessing.
     return hashlib.sha256(token.encode("utf-8")).hexdigest()

@@ -45,6 +45,8 @@ def jsonable(obj: Any) -> Any:
 
 
 def checklist_summary(result: Any) -> dict[str, Any]:
+    """The part of a checklist result kept on the case (items with status and reason, materials,
+    estimate, reduction); recomputed when shared data arrives."""
     data = result.model_dump(mode="json")
     return {k: data.get(k) for k in ("items", "materials", "estimate", "reduction") if k in data}
 
@@ -58,6 +60,9 @@ def _label(field: str) -> str:
 
 
 def validate_people(body: CaseCreate, today: dt.date) -> None:
+    """422 with a sentence to act on when a date or ID number cannot be right: a death in the
+    future or before the birth in the ID number, an applicant born after today, the applicant's ID
+    number equal to the deceased's."""
     d, a = body.deceased, body.applicant
     if d.death_date > today:
         raise ApiError(422, "death_date_future", "去世日期不能晚于今天，请核对。")
@@ -84,6 +89,9 @@ def validate_people(body: CaseCreate, today: dt.date) -> None:
 def situation_of(
     body: CaseCreate, channel: str, shared: dict[str, bool], fills: dict[str, Any]
 ) -> dict[str, Any]:
+    """The validated situation of an application: shared-data flags set only from `shared` (422 when
+    the body sets them), relationship and channel taken from the body (422 when they disagree),
+    `fills` used where the family said nothing; unknown fields or values → 422 invalid_situation."""
     cat = get_catalog()
     given = dict(body.situation)
     for key in SHARED_FIELDS:
@@ -130,6 +138,8 @@ def situation_of(
 def shared_facts(
     session: Session, deceased_hash: str, applicant_hash: str, relationship: str
 ) -> dict[str, Any]:
+    """What departments have already shared about this deceased and applicant: the death and
+    cremation records (or None), the relationship check (or None) and the situation flags they set."""
     from api.sharing.models import DeathRecord, RelationshipVerification
 
     records = session.scalars(select(DeathRecord).where(DeathRecord.deceased_id_hash == deceased_hash)).all()
@@ -156,6 +166,9 @@ def shared_facts(
 def resolve_items(
     situation: dict[str, Any], items: list[str] | None, region: str | None, today: dt.date
 ) -> Any:
+    """The checklist for the situation and the chosen items (None: every item that applies), or
+    422 with what to fix: unknown items, none chosen, questions still unanswered, items the
+    situation rules out, or nothing left to do."""
     cat = get_catalog()
     if items is not None:
         unknown = [k for k in items if k not in cat.items]
@@ -211,6 +224,8 @@ def resolve_items(
 
 
 def find_case(session: Session, case_no: str) -> Case | None:
+    """The case with its tasks and notifications, by a case number in any accepted form (None when
+    the number is malformed, fails its check digit or is unknown). No access check: the caller's."""
     norm = normalize_case_no(case_no)
     if norm is None:
         return None
@@ -235,6 +250,8 @@ def case_for_access_token(session: Session, case_no: str | None, token: str) -> 
 
 
 def case_out(session: Session, case: Case) -> dict[str, Any]:
+    """The case as the family and the staff see it: personal data masked, never decrypted; tasks with
+    status in words and overdue flags; what shared records say; the SMS sent."""
     today = clock.today()
     facts = shared_facts(session, case.deceased_id_hash, case.applicant_id_hash, case.relationship)
     shared: dict[str, Any] = dict(facts["flags"])

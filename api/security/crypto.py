@@ -47,6 +47,8 @@ def _keys() -> tuple[tuple[str, AESGCM], dict[str, AESGCM]]:
 
 
 def encrypt(plaintext: str) -> str:
+    """AES-256-GCM under the current key; a new random nonce each time, so equal values encrypt
+    differently (use lookup_hash to compare)."""
     (kid, aead), _ = _keys()
     nonce = os.urandom(12)
     blob = nonce + aead.encrypt(nonce, plaintext.encode("utf-8"), PREFIX.encode())
@@ -54,6 +56,8 @@ def encrypt(plaintext: str) -> str:
 
 
 def decrypt(token: str) -> str:
+    """The clear text of a field written by encrypt under the current or a former secret;
+    DecryptionError when the key is not configured or the field is damaged."""
     try:
         prefix, kid, data = token.split(".", 2)
     except ValueError:
@@ -76,6 +80,8 @@ def needs_reencryption(token: str) -> bool:
 
 
 def lookup_hash(value: str) -> str:
+    """HMAC-SHA256 (hex) under the lookup key: equal values give equal hashes, stable across a
+    rotation of SECRET_KEY when LOOKUP_HASH_SECRET is set. Normalise first (api.security.personal)."""
     # LOOKUP_HASH_SECRET pins the hash key when SECRET_KEY is rotated: tables that keep only the
     # hash of an ID number (shared death records, relationship checks) cannot be re-hashed.
     key = config.derive("lookup-hash/v1", config.lookup_hash_secret())

@@ -29,6 +29,7 @@ ERRORS = error_responses(401, 403, 404)
 
 
 def department_task(task: Task) -> dict[str, Any]:
+    """A task as its department sees it: task_out plus the case's masked particulars."""
     case = task.case
     out = service.task_out(task)
     out.update(

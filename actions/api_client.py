@@ -6,13 +6,21 @@ Every call has a timeout. Two kinds of failure, so an action can word the answer
 - ``ApiRefused``: the API answered with a 4xx. Its ``message`` is a sentence a family understands,
   chosen by the API's stable error ``code`` (``FAMILY_MESSAGES``); the API's own text, written for
   integrators and staff (it may name a field key or an enum value), stays in ``api_message`` for logs.
+
+Every request carries the action server's service credential (``X-Assistant-Key``: ASSISTANT_API_KEY,
+in development the API's development default) and the conversation's id (``X-Conversation-Id``: a
+keyed hash of the Rasa sender id, never the id itself), so that the API's rate limits count each
+conversation rather than the one address all chat families share (docs/security.md, rate limits).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import os
 import re
+import sys
 import time
 from typing import Any
 
@@ -22,6 +30,36 @@ log = logging.getLogger(__name__)
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 _CACHE_SECONDS = 300.0
+# The same variable and the same development default as the API (api/security/config.py,
+# DEV_ASSISTANT_API_KEY); a production API refuses to start without ASSISTANT_API_KEY and never
+# accepts the default.
+DEV_ASSISTANT_API_KEY = "dev-assistant-key-development-only"
+
+
+def assistant_api_key() -> str:
+    return os.environ.get("ASSISTANT_API_KEY", "").strip() or DEV_ASSISTANT_API_KEY
+
+
+def conversation_id(sender_id: str) -> str:
+    """What the API counts a conversation by: HMAC-SHA256 of the Rasa sender id under the service
+    key, 32 hex characters — the same conversation always gives the same id, and the id tells
+    nothing about the sender (a channel's sender id may be a phone number)."""
+    key = assistant_api_key().encode()
+    return hmac.new(key, b"conversation/" + sender_id.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _calling_sender_id() -> str | None:
+    """The sender id of the conversation whose action is calling: the ``tracker`` of the nearest
+    calling frame (every action's ``run`` and helper has one)."""
+    frame = sys._getframe(2)
+    for _ in range(8):
+        if frame is None:
+            return None
+        sender = getattr(frame.f_locals.get("tracker"), "sender_id", None)
+        if isinstance(sender, str) and sender:
+            return sender
+        frame = frame.f_back
+    return None
 
 
 class ApiUnavailable(Exception):
@@ -120,11 +158,17 @@ class CaseApi:
 
     def __init__(self, url: str | None = None) -> None:
         self.url = (url or base_url()).rstrip("/")
+        self.headers = {"X-Assistant-Key": assistant_api_key()}
+        sender = _calling_sender_id()
+        if sender is not None:
+            self.headers["X-Conversation-Id"] = conversation_id(sender)
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> tuple[Any, httpx.Headers]:
         started = time.monotonic()
         try:
-            async with httpx.AsyncClient(base_url=self.url, timeout=_timeout()) as client:
+            async with httpx.AsyncClient(
+                base_url=self.url, timeout=_timeout(), headers=self.headers
+            ) as client:
                 response = await client.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
             log.warning("case API %s %s unreachable: %s", method, path, type(exc).__name__)

@@ -7,9 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.cases import flows, service
+from api.cases.models import IdempotencyRecord
 from api.cases.schemas import CaseCreate, CaseCreated, CaseOut
 from api.db import get_session
 from api.errors import ApiError, error_responses
@@ -21,16 +23,19 @@ from api.security.auth import (
     require_roles,
     staff_for_token,
 )
-from api.security.ratelimit import FailureLimit, case_key, client_ip, too_many
+from api.security.ratelimit import FailureLimit, accountable_caller, case_key, client_key, too_many
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 
 ERRORS = error_responses(401, 403, 404, 409, 422, 429)
 
 
-# Failed lookups (wrong token, unknown case number) per client address and per normalised case
-# number: guessing is slow, and a family is never locked out of its own case (see case_lookup_limit).
-_lookup_failures = FailureLimit("case_lookup", "30/minute")
+# Failed lookups (wrong token, unknown case number) per client (address, or the assistant's
+# conversation) and per normalised case number: guessing is slow, and a family is never locked out of
+# its own case (see case_lookup_limit). RATE_LIMIT_CASE_LOOKUP_FAILURES, default 30/minute.
+_lookup_failures = FailureLimit("case_lookup", setting="RATE_LIMIT_CASE_LOOKUP_FAILURES")
+# New cases per client: RATE_LIMIT_CASE_CREATE, default 10/hour (see case_creation_limit).
+_creations = FailureLimit("case_create", setting="RATE_LIMIT_CASE_CREATE")
 
 
 def _valid_credential_for(request: Request, session: Session, case_key_: str) -> bool:
@@ -52,16 +57,17 @@ def case_lookup_limit(
     session: Annotated[Session, Depends(get_session)],
 ) -> Iterator[None]:
     """Every route that takes a case number and a credential: failures (401, 403, 404) count per
-    client address and per normalised case number (hyphen, case and full-width variants share one
-    counter); when either budget is used up the answer is 429 with Retry-After — before any
-    credential is checked — unless the request carries this case's own access token. Staff with a
-    valid token are not limited (a hotline centre answers many families from one address)."""
+    client (address, or the assistant's conversation — ``client_key``) and per normalised case
+    number (hyphen, case and full-width variants share one counter); when either budget is used up
+    the answer is 429 with Retry-After — before any credential is checked — unless the request
+    carries this case's own access token. Staff with a valid token are not limited (a hotline centre
+    answers many families from one address)."""
     token = request.headers.get("X-Staff-Token")
     if token and staff_for_token(token.strip()) is not None:
         yield
         return
     key = case_key(case_no)
-    keys = [("ip", client_ip(request)), ("case", key)]
+    keys = [client_key(request), ("case", key)]
     retry = _lookup_failures.retry_after(keys)
     if retry is not None and not _valid_credential_for(request, session, key):
         raise too_many(retry)
@@ -73,12 +79,42 @@ def case_lookup_limit(
         raise
 
 
+def _is_replay(session: Session, idempotency_key: str | None) -> bool:
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > 128:
+        return False
+    return session.scalar(select(IdempotencyRecord.id).where(IdempotencyRecord.key == key)) is not None
+
+
+def case_creation_limit(
+    request: Request, session: Annotated[Session, Depends(get_session)]
+) -> Iterator[None]:
+    """POST /cases: new cases count per client (``client_key``: the assistant's conversation, else
+    the address), RATE_LIMIT_CASE_CREATE (default 10/hour). Only a new case counts — refused
+    submissions and retries of one already filed (same Idempotency-Key) do not, and such a retry is
+    answered even when the budget is used up (the family gets its case number back). Staff with a
+    valid token are not limited (a window files many families' cases)."""
+    if accountable_caller(request):
+        yield
+        return
+    keys = [client_key(request)]
+    if _is_replay(session, request.headers.get("Idempotency-Key")):
+        yield
+        return
+    retry = _creations.retry_after(keys)
+    if retry is not None:
+        raise too_many(retry, "提交申请")
+    yield  # an exception (a refused submission) is not counted
+    _creations.count(keys)
+
+
 @router.post(
     "/cases",
     status_code=201,
     response_model=CaseCreated,
     summary="一表申请：一次提交，多部门并行办理",
     responses={k: v for k, v in ERRORS.items() if k != 404},
+    dependencies=[Depends(case_creation_limit)],
 )
 def create_case(
     body: CaseCreate,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from api.catalog import service
 from api.catalog.loader import get_catalog
-from api.errors import ApiError
+from api.errors import ApiError, error_responses
+from api.security.ratelimit import rate_limit
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
@@ -59,7 +60,13 @@ def situation_fields() -> list[dict]:
     return [f.model_dump() for f in get_catalog().situation_fields.values()]
 
 
-@router.get("/lookup", summary="热线查询：口语、正式名称或拼音首字母 → 事项")
+@router.get(
+    "/lookup",
+    summary="热线查询：口语、正式名称或拼音首字母 → 事项",
+    responses=error_responses(429),
+    # per conversation (the assistant) or address; staff are not limited (RATE_LIMIT_LOOKUP)
+    dependencies=[Depends(rate_limit("lookup", setting="RATE_LIMIT_LOOKUP"))],
+)
 def lookup(
     q: str = Query(..., min_length=1, max_length=100, description="查询词，如“销户口”“zxhk”"),
     limit: int = Query(5, ge=1, le=20),

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import create_model
 
 from api import clock
 from api.catalog.loader import get_catalog
 from api.checklist.engine import ChecklistInputError, build_checklist
 from api.checklist.schemas import ChecklistRequestBase, ChecklistResult
-from api.errors import ApiError
+from api.errors import ApiError, error_responses
+from api.security.ratelimit import rate_limit
 
 router = APIRouter(prefix="/api/v1", tags=["checklist"])
 
@@ -30,7 +31,14 @@ def run_checklist(situation: dict, items: list[str] | None, start: dt.date | Non
         raise ApiError(422, "invalid_checklist", str(exc), details={"field": exc.field}) from None
 
 
-@router.post("/checklist", response_model=ChecklistResult, summary="材料清单、事项状态与办结时间估算")
+@router.post(
+    "/checklist",
+    response_model=ChecklistResult,
+    summary="材料清单、事项状态与办结时间估算",
+    responses=error_responses(429),
+    # per conversation (the assistant) or address; staff are not limited (RATE_LIMIT_CHECKLIST)
+    dependencies=[Depends(rate_limit("checklist", setting="RATE_LIMIT_CHECKLIST"))],
+)
 def checklist(request: ChecklistRequest) -> ChecklistResult:  # type: ignore[valid-type]
     return run_checklist(
         request.situation.model_dump(exclude_none=True),  # type: ignore[attr-defined]

@@ -7,7 +7,11 @@ never silently treated as "anonymous"):
 - staff and administrators: ``X-Staff-Token`` (STAFF_TOKENS, or development tokens);
 - applicants: ``Authorization: Bearer <access_token>``, the token given once with the case number.
 
-Secrets are compared in constant time against every configured value.
+Secrets are compared in constant time against every configured value. Wrong credentials are
+counted per client (api.security.ratelimit.credential_failures, RATE_LIMIT_CREDENTIAL_FAILURES); once
+a client's budget is used up, an X-Api-Key or X-Staff-Token is answered 429 before it is checked, and
+a wrong applicant token too (the right one — 192 random bits — still passes, so a family behind a
+guesser's address is not locked out).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from sqlalchemy.orm import Session
 from api.db import get_session
 from api.errors import ApiError
 from api.security import config
+from api.security.ratelimit import client_key, credential_failures, too_many
 
 if TYPE_CHECKING:
     from api.cases.models import Case, Task
@@ -107,6 +112,16 @@ def get_optional_principal(
 ) -> Principal | None:
     """The caller, or None when no credential was presented. A wrong credential is a 401."""
     rid = _request_id(request)
+
+    def refused(code: str, message: str) -> ApiError:
+        credential_failures.fail([client_key(request)])
+        return _unauthorized(code, message)
+
+    def over_budget() -> None:
+        retry = credential_failures.retry_after([client_key(request)])
+        if retry is not None:
+            raise too_many(retry)
+
     # an empty header is a wrong credential, not an absent one (APIKeyHeader turns "" into None)
     if api_key is None and "x-api-key" in request.headers:
         api_key = request.headers["x-api-key"]
@@ -114,16 +129,18 @@ def get_optional_principal(
         staff_token = request.headers["x-staff-token"]
     try:
         if api_key is not None:
+            over_budget()  # operators choose these secrets: no guess is checked past the budget
             dept = department_for_key(api_key.strip())
             if dept is None:
                 log.warning("rejected X-Api-Key (request %s)", rid)
-                raise _unauthorized("invalid_api_key", BAD_API_KEY)
+                raise refused("invalid_api_key", BAD_API_KEY)
             return Principal(role="department", department=dept, request_id=rid)
         if staff_token is not None:
+            over_budget()
             staff = staff_for_token(staff_token.strip())
             if staff is None:
                 log.warning("rejected X-Staff-Token (request %s)", rid)
-                raise _unauthorized("invalid_staff_token", BAD_STAFF_TOKEN)
+                raise refused("invalid_staff_token", BAD_STAFF_TOKEN)
             role, staff_id = staff
             return Principal(role=role, staff_id=staff_id, request_id=rid)
     except config.ConfigError as exc:
@@ -139,7 +156,8 @@ def get_optional_principal(
             # for and answers "not found" either way, so a wrong pairing reveals nothing
             case = case_for_access_token(session, None, token)
         if case is None:
-            raise _unauthorized("invalid_access_token", BAD_ACCESS_TOKEN)
+            over_budget()
+            raise refused("invalid_access_token", BAD_ACCESS_TOKEN)
         return Principal(role="applicant", case_no=case.case_no, request_id=rid)
     return None
 

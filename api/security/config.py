@@ -13,6 +13,13 @@ Environment (all optional in development):
 - ``DEV_SECRET_FILE``: where the development secret lives (default ``var/dev-secret``).
 - ``DEPARTMENT_API_KEYS``: JSON ``{department_key: api_key}``.
 - ``STAFF_TOKENS``: JSON ``{token: {"role": ..., "staff_id": ...}}``.
+- ``ASSISTANT_API_KEY``: the service credential of the assistant's action server (header
+  ``X-Assistant-Key``); with it the action server's requests are rate-limited per conversation
+  (``X-Conversation-Id``) instead of per address. Development default ``DEV_ASSISTANT_API_KEY``
+  (the action server reads the same variable with the same default); production refuses to start
+  without it.
+- ``RATE_LIMIT_*``: the rate limits (``RATE_LIMIT_DEFAULTS``), in the ``limits`` notation
+  ``"10/hour"``, ``"60/minute"``, ``"5 per 30 seconds"``.
 
 Values are re-read on every call (parsing is cached per raw value), so tests and operators can
 change them without restarting the code that imports this module.
@@ -148,6 +155,66 @@ def department_keys() -> dict[str, str]:
     from api.catalog.loader import get_catalog
 
     return {dept: _dev_value("dk_", "department/" + dept) for dept in get_catalog().departments}
+
+
+# The action server's development credential: a known constant, so that the action server (another
+# virtualenv, without the API's secret) can send it. Development only: production sets
+# ASSISTANT_API_KEY or refuses to start, and never accepts this value.
+DEV_ASSISTANT_API_KEY = "dev-assistant-key-development-only"
+ASSISTANT_KEY_MIN_LENGTH = 32
+
+
+def assistant_api_key() -> str | None:
+    """ASSISTANT_API_KEY, or in development DEV_ASSISTANT_API_KEY; None in production without it."""
+    raw = os.environ.get("ASSISTANT_API_KEY", "").strip()
+    if raw:
+        return raw
+    if is_production():
+        return None
+    return DEV_ASSISTANT_API_KEY
+
+
+# Rate limits (docs/security.md "Rate limits"): environment variable → default. Each is read on
+# every request (parsed once per value), so an operator changes one by setting the variable.
+RATE_LIMIT_DEFAULTS = {
+    "RATE_LIMIT_CASE_CREATE": "10/hour",  # new cases per conversation / address (replays are free)
+    "RATE_LIMIT_LOOKUP": "60/minute",  # GET /lookup per conversation / address
+    "RATE_LIMIT_CHECKLIST": "120/minute",  # POST /checklist per conversation / address
+    "RATE_LIMIT_CASE_LOOKUP_FAILURES": "30/minute",  # wrong case number or token, per client and case
+    "RATE_LIMIT_CREDENTIAL_FAILURES": "30/minute",  # wrong X-Api-Key/X-Staff-Token/token/assistant key
+}
+
+
+def rate_limit_value(name: str) -> str:
+    """The configured limit (``"10/hour"``) of one RATE_LIMIT_* setting."""
+    return os.environ.get(name, "").strip() or RATE_LIMIT_DEFAULTS[name]
+
+
+@lru_cache(maxsize=64)
+def parse_rate_limit(name: str, value: str):  # -> limits.RateLimitItem
+    from limits import parse
+
+    try:
+        return parse(value)
+    except ValueError:
+        raise ConfigError(
+            f"环境变量 {name} 不是有效的限流设置：{value[:40]!r}（应如 10/hour、60/minute）"
+        ) from None
+
+
+def rate_limit_item(name: str):  # -> limits.RateLimitItem
+    return parse_rate_limit(name, rate_limit_value(name))
+
+
+def check_assistant_and_limits() -> None:
+    """Start-up: every RATE_LIMIT_* parses; production has an ASSISTANT_API_KEY of 32+ characters."""
+    for name in RATE_LIMIT_DEFAULTS:
+        rate_limit_item(name)
+    if is_production() and len(os.environ.get("ASSISTANT_API_KEY", "").strip()) < ASSISTANT_KEY_MIN_LENGTH:
+        raise ConfigError(
+            f"生产环境（APP_ENV=production）必须设置 ASSISTANT_API_KEY（至少 {ASSISTANT_KEY_MIN_LENGTH} 个"
+            "随机字符，API 和助手的动作服务器用同一个值），服务不启动。"
+        )
 
 
 def staff_tokens() -> dict[str, tuple[str, str]]:

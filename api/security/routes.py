@@ -15,8 +15,9 @@ from api.errors import error_responses
 from api.security.audit import record_access
 from api.security.auth import Principal, require_roles
 from api.security.models import AuditLog
+from api.security.ratelimit import check_at_start_up
 
-router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"], lifespan=check_at_start_up)
 
 ERRORS = error_responses(401, 403, s403="只有管理员可以查看")
 

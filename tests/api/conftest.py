@@ -53,6 +53,7 @@ TEST_STAFF_TOKENS = {
 os.environ["DEPARTMENT_API_KEYS"] = json.dumps(TEST_DEPARTMENT_KEYS)
 os.environ["STAFF_TOKENS"] = json.dumps(TEST_STAFF_TOKENS)
 os.environ.setdefault("SECRET_KEY", "test-secret-key-for-the-case-api-tests-only-0123456789")
+os.environ.setdefault("ASSISTANT_API_KEY", "test-assistant-key-for-the-case-api-tests-0123456789")
 # An app started before a test picks its database (its start-up migrates the schema to head) must
 # not touch the developer's var/cases.db.
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='case-api-tests-')}/default.db")

@@ -775,3 +775,27 @@ async def test_a_side_question_in_the_application_form_is_answered(api_env):
     out = await ValidateApplicationForm().run(dispatcher, make_tracker(events), DOMAIN)
     assert "户口簿" in texts(dispatcher) and slots_of(out)["requested_slot"] == "deceased_name"
     assert slots_of(out).get("reask") is None
+
+
+@pytest.mark.asyncio
+async def test_the_client_identifies_the_action_server_and_the_conversation(api_env, monkeypatch):
+    """The API's rate limits count each conversation, not the one address every chat family shares:
+    the client sends the service credential (ASSISTANT_API_KEY, with the API's development default)
+    and a hash of the sender id; the API started here accepts them, and refuses a wrong credential."""
+    from actions.api_client import ApiRefused, CaseApi, conversation_id
+
+    def client_for(tracker):  # the way every action makes its client: `tracker` is in scope
+        return CaseApi()
+
+    one = client_for(make_tracker([], "+8613812345678"))
+    two = client_for(make_tracker([], "family-2"))
+    sent = one.headers["X-Conversation-Id"]
+    assert sent == conversation_id("+8613812345678") and re.fullmatch(r"[0-9a-f]{32}", sent)
+    assert "13812345678" not in sent and sent != two.headers["X-Conversation-Id"]
+    assert one.headers["X-Assistant-Key"] and "X-Conversation-Id" not in CaseApi().headers
+    result = await one.checklist({"death_nature": "normal"}, None)
+    assert result["items"]
+    monkeypatch.setenv("ASSISTANT_API_KEY", "not-the-api-s-key-" + "x" * 20)
+    with pytest.raises(ApiRefused) as refused:
+        await client_for(make_tracker([], "family-3")).checklist({"death_nature": "normal"}, None)
+    assert refused.value.status == 401 and refused.value.code == "invalid_assistant_key"

@@ -32,7 +32,6 @@ from api.cases.service import (
     checklist_summary,
     jsonable,
     resolve_items,
-    shared_facts,
     situation_of,
     validate_people,
 )
@@ -43,6 +42,7 @@ from api.security.audit import record_access
 from api.security.auth import Principal
 from api.security.crypto import decrypt, encrypt, lookup_hash
 from api.security.personal import PersonalField
+from api.sharing.service import shared_facts
 from api.tasks.service import create_task, release_unblocked, task_out
 
 log = logging.getLogger("api.cases")

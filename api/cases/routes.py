@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.cases import flows, service
+from api.cases import flows, service, views
 from api.cases.models import IdempotencyRecord
 from api.cases.schemas import CaseCreate, CaseCreated, CaseOut
 from api.db import get_session
@@ -172,6 +172,6 @@ def get_case(
     if case is None:
         raise ApiError(404, "case_not_found", CASE_NOT_FOUND)
     record_access(session, principal, "read", "case", str(case.id))
-    out = CaseOut.model_validate(service.case_out(session, case))
+    out = CaseOut.model_validate(views.case_out(session, case))
     session.commit()
     return out

@@ -1,5 +1,5 @@
-"""Cases: checking a 一表申请 (people, situation, items), what shared records already say, reading a
-case for the family and the staff. Filing a case is api/cases/flows.py (one transaction).
+"""Cases: checking a 一表申请 (people, situation, items) and finding a case. Filing a case is
+api/cases/flows.py (one transaction); showing one is api/cases/views.py.
 
 Like every service, nothing here commits: the route or the flow owns the transaction."""
 
@@ -13,15 +13,13 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from api import clock
 from api.cases.models import Case
-from api.cases.numbers import normalize_case_no, readable, token_hash
+from api.cases.numbers import normalize_case_no, token_hash
 from api.cases.schemas import CaseCreate
 from api.catalog.loader import get_catalog
 from api.checklist.engine import ChecklistInputError, active_keys, build_checklist
 from api.errors import ApiError, preview
 from api.identity import parse_id_number
-from api.tasks.service import task_out
 
 SHARED_FIELDS = ("death_record_shared", "cremation_record_shared", "relationship_verified")
 
@@ -135,34 +133,6 @@ def situation_of(
     return {k: v for k, v in model.model_dump().items() if v is not None}
 
 
-def shared_facts(
-    session: Session, deceased_hash: str, applicant_hash: str, relationship: str
-) -> dict[str, Any]:
-    """What departments have already shared about this deceased and applicant: the death and
-    cremation records (or None), the relationship check (or None) and the situation flags they set."""
-    from api.sharing.models import DeathRecord, RelationshipVerification
-
-    records = session.scalars(select(DeathRecord).where(DeathRecord.deceased_id_hash == deceased_hash)).all()
-    verified = session.scalar(
-        select(RelationshipVerification).where(
-            RelationshipVerification.deceased_id_hash == deceased_hash,
-            RelationshipVerification.applicant_id_hash == applicant_hash,
-            RelationshipVerification.relationship == relationship,
-        )
-    )
-    kinds = {r.kind: r for r in records}
-    return {
-        "death_record": kinds.get("death"),
-        "cremation_record": kinds.get("cremation"),
-        "relationship": verified,
-        "flags": {
-            "death_record_shared": "death" in kinds,
-            "cremation_record_shared": "cremation" in kinds,
-            "relationship_verified": bool(verified and verified.verified),
-        },
-    }
-
-
 def resolve_items(
     situation: dict[str, Any], items: list[str] | None, region: str | None, today: dt.date
 ) -> Any:
@@ -247,59 +217,3 @@ def case_for_access_token(session: Session, case_no: str | None, token: str) -> 
             return None
         q = q.where(Case.case_no == norm)
     return session.scalar(q)
-
-
-def case_out(session: Session, case: Case) -> dict[str, Any]:
-    """The case as the family and the staff see it: personal data masked, never decrypted; tasks with
-    status in words and overdue flags; what shared records say; the SMS sent."""
-    today = clock.today()
-    facts = shared_facts(session, case.deceased_id_hash, case.applicant_id_hash, case.relationship)
-    shared: dict[str, Any] = dict(facts["flags"])
-    if facts["death_record"] is not None:
-        r = facts["death_record"]
-        shared["death_record"] = {
-            "source": r.source_department,
-            "date": r.event_date,
-            "record_no": r.record_no,
-        }
-    if facts["cremation_record"] is not None:
-        r = facts["cremation_record"]
-        shared["cremation_record"] = {
-            "source": r.source_department,
-            "date": r.event_date,
-            "record_no": r.record_no,
-        }
-    return {
-        "case_no": case.case_no,
-        "case_no_readable": readable(case.case_no),
-        "status": case.status,
-        "region": case.region,
-        "channel": case.channel,
-        "created_at": case.created_at,
-        "completed_at": case.completed_at,
-        "deceased": {
-            "name": case.deceased_name_masked,
-            "id_number": case.deceased_id_masked,
-            "death_date": case.death_date,
-        },
-        "applicant": {
-            "name": case.applicant_name_masked,
-            "phone": case.applicant_phone_masked,
-            "relationship": case.relationship,
-            "relationship_text": get_catalog().value_label("relationship", case.relationship),
-        },
-        "payee_account": case.payee_account_masked,
-        "shared_data": shared,
-        "tasks": [task_out(t, today) for t in case.tasks],
-        "checklist": case.checklist,
-        "notifications": [
-            {
-                "channel": n.channel,
-                "recipient": n.recipient_masked,
-                "message": n.message,
-                "status": n.status,
-                "created_at": n.created_at,
-            }
-            for n in case.notifications
-        ],
-    }

@@ -36,6 +36,32 @@ FLAG = {"death": "death_record_shared", "cremation": "cremation_record_shared"}
 RECORD_NAME = PersonalField("name", NAME)
 
 
+def shared_facts(
+    session: Session, deceased_hash: str, applicant_hash: str, relationship: str
+) -> dict[str, Any]:
+    """What departments have already shared about this deceased and applicant: the death and
+    cremation records (or None), the relationship check (or None) and the situation flags they set."""
+    records = session.scalars(select(DeathRecord).where(DeathRecord.deceased_id_hash == deceased_hash)).all()
+    verified = session.scalar(
+        select(RelationshipVerification).where(
+            RelationshipVerification.deceased_id_hash == deceased_hash,
+            RelationshipVerification.applicant_id_hash == applicant_hash,
+            RelationshipVerification.relationship == relationship,
+        )
+    )
+    kinds = {r.kind: r for r in records}
+    return {
+        "death_record": kinds.get("death"),
+        "cremation_record": kinds.get("cremation"),
+        "relationship": verified,
+        "flags": {
+            "death_record_shared": "death" in kinds,
+            "cremation_record_shared": "cremation" in kinds,
+            "relationship_verified": bool(verified and verified.verified),
+        },
+    }
+
+
 def _recompute_checklist(case: Case) -> None:
     cat = get_catalog()
     keys = [t.item_key for t in case.tasks]

@@ -176,6 +176,48 @@ def shown_command(argv: list) -> str:
     return prefix + " ".join(out)
 
 
+def step_argv(name: str, size: dict[str, list[str]], model: Path, out: Path) -> list:
+    if name == "parse":
+        return [BOT_PY, "bench/parse_bench.py", *size["parse"], "--model", model, "--json", out]
+    if name == "accuracy":  # eval_nlu prints its JSON line on stdout
+        return [
+            BOT_PY,
+            "bench/eval_nlu.py",
+            "bench/real_questions.jsonl",
+            "--split",
+            "test",
+            "--model",
+            model,
+            "--json",
+        ]
+    if name == "checklist":
+        return [API_PY, "bench/checklist_bench.py", *size["checklist"], "--json", out]
+    if name == "api":
+        return [API_PY, "bench/api_bench.py", *size["api"], "--json", out]
+    return [BOT_PY, "bench/turn_bench.py", *size["turns"], "--model", model, "--json", out]
+
+
+def step_output(name: str, tmp: Path) -> Path:
+    return tmp / ("accuracy.out" if name == "accuracy" else f"{name}.json")
+
+
+def from_earlier_run(name: str, directory: Path, size: dict[str, list[str]], model: Path) -> dict | None:
+    """A step's figures from an earlier run's log directory (``--merge``), marked with its time."""
+    path = step_output(name, directory)
+    try:
+        if name == "accuracy":
+            text = (directory / "accuracy.log").read_text(encoding="utf-8", errors="replace")
+            data = json.loads([line for line in text.splitlines() if line.startswith("{")][-1])
+        else:
+            data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, IndexError, ValueError):
+        return None
+    when = dt.datetime.fromtimestamp(path.stat().st_mtime, ZoneInfo("Asia/Shanghai"))
+    data["command"] = shown_command(step_argv(name, size, model, path))
+    data["earlier_run"] = when.strftime("%Y-%m-%d %H:%M China time")
+    return data
+
+
 def run_all(args: argparse.Namespace, model: Path, tmp: Path) -> dict:
     size = sizes(args.quick)
     deadline = time.monotonic() + args.budget
@@ -186,28 +228,23 @@ def run_all(args: argparse.Namespace, model: Path, tmp: Path) -> dict:
     scale = args.budget / 960
     steps = [name for name in STEPS if name in args.only]
     results: dict = {}
+    if args.merge:  # the steps not run now, from an earlier run of this script (its log directory)
+        for name in STEPS:
+            if name not in args.only:
+                earlier = from_earlier_run(name, Path(args.merge), size, model)
+                if earlier is not None:
+                    results[name] = earlier
     for i, name in enumerate(steps):
         left = deadline - time.monotonic()
         limit = left - sum(reserve[later] * scale for later in steps[i + 1 :])
         if limit < 20:
             results[name] = {"error": "the run's time budget was spent before this step"}
             continue
-        out = tmp / f"{name}.json"
-        if name == "parse":
-            argv = [BOT_PY, "bench/parse_bench.py", *size["parse"], "--model", model, "--json", out]
-        elif name == "accuracy":
-            out = tmp / "accuracy.out"
+        out = step_output(name, tmp)
+        if name == "accuracy":
             out.touch()
-            argv = [BOT_PY, "bench/eval_nlu.py", "bench/real_questions.jsonl", "--split", "test"]
-            argv += ["--model", model, "--json"]
-        elif name == "checklist":
-            argv = [API_PY, "bench/checklist_bench.py", *size["checklist"], "--json", out]
-        elif name == "api":
-            argv = [API_PY, "bench/api_bench.py", *size["api"], "--json", out]
-        else:
-            argv = [BOT_PY, "bench/turn_bench.py", *size["turns"], "--model", model, "--json", out]
-        results[name] = run_step(name, argv, out, limit, tmp)
-    return results
+        results[name] = run_step(name, step_argv(name, size, model, out), out, limit, tmp)
+    return {name: results[name] for name in STEPS if name in results}
 
 
 # ------------------------------------------------------------------ charts
@@ -448,6 +485,13 @@ def write_report(results: dict, info: dict, args: argparse.Namespace, out: Path,
         f"| load average (1/5/15 min) | {' / '.join(f'{x:.1f}' for x in info['load_start'])} at the start, "
         f"{' / '.join(f'{x:.1f}' for x in info['load_end'])} at the end |",
         f"| run time | {info['run_seconds'] / 60:.1f} min (budget {args.budget / 60:.0f} min) |",
+        *(
+            [
+                f"| earlier run | {', '.join(sorted({r['earlier_run'] for r in merged}))}: the steps marked so |"
+            ]
+            if (merged := [r for r in results.values() if isinstance(r, dict) and r.get("earlier_run")])
+            else []
+        ),
         "",
     ]
     if args.note:
@@ -585,6 +629,8 @@ def write_report(results: dict, info: dict, args: argparse.Namespace, out: Path,
         if r.get("error") and not (name == "api" and ("sqlite" in r or "postgresql" in r)):
             lines += [f"**Not measured:** {r['error']}", ""]
             return
+        if r.get("earlier_run"):
+            lines += [f"*From the earlier run of {r['earlier_run']} (`--merge`).*", ""]
         if r.get("partial"):
             lines += [
                 f"**Partly measured:** the step {r['partial']}; below are the figures measured before.",
@@ -593,7 +639,8 @@ def write_report(results: dict, info: dict, args: argparse.Namespace, out: Path,
         if cmd.get(name):
             load = r.get("load")
             during = f"; load average {load[0]:.1f} before, {load[1]:.1f} after" if load else ""
-            lines += [f"Command: `{cmd[name]}` ({r.get('seconds', 0):.0f} s{during})", ""]
+            took = f"{r['seconds']:.0f} s" if r.get("seconds") else "time not recorded"
+            lines += [f"Command: `{cmd[name]}` ({took}{during})", ""]
         lines += body
         if png and png in pngs:
             lines += ["", f"![{title}]({png})"]
@@ -774,6 +821,10 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "docs" / "bench"))
     parser.add_argument("--only", default=",".join(STEPS), help=f"steps to run (default: {','.join(STEPS)})")
     parser.add_argument("--note", help="a sentence for the report (e.g. what else ran on the machine)")
+    parser.add_argument(
+        "--merge",
+        help="the log directory of an earlier run: the steps not in --only are taken from it (marked so)",
+    )
     args = parser.parse_args()
     args.only = {s.strip() for s in args.only.split(",") if s.strip()}
     unknown = args.only - set(STEPS)

@@ -194,6 +194,7 @@ class Stats:
     errors: dict[str, int] = field(default_factory=dict)
     turns_sent: int = 0  # every request, retries and the drain included
     scheduled: int = 0  # turns started by the schedule (the offered load)
+    scheduled_seconds: float = 0.0  # how long the schedule ran
     retries: int = 0  # a message said again after a failed turn
     late_starts: int = 0  # turns that could not start on schedule (the open loop fell behind)
     degraded: int = 0  # answers that said the service is down and asked to try again (再试一次)
@@ -206,7 +207,8 @@ class Stats:
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
 
-    def summary(self, label: str, seconds: float) -> str:
+    def summary(self, label: str, seconds: float | None = None) -> str:
+        seconds = seconds or self.scheduled_seconds
         ms = [x * 1000 for x in self.latencies]
         errors = sum(self.errors.values())
         return (
@@ -340,6 +342,7 @@ class OpenLoop:
                 task.add_done_callback(tasks.discard)
                 n += 1
                 self.stats.scheduled = n
+                self.stats.scheduled_seconds = n * interval
             self.stop_new = True
             # drain: conversations already open go on (bounded) so that their cases get filed
             deadline = time.monotonic() + self.drain

@@ -173,7 +173,7 @@ def run_scenario(name: str, state: dict[str, str], args: argparse.Namespace) -> 
     during = [x for x in stats.timeline if not x[2] and x[0] < healed]
     after = [x for x in stats.timeline if not x[2] and x[0] >= healed]
     ok_ms = [lat * 1000 for (_t, lat, ok) in stats.timeline if ok]
-    print(stats.summary(f"  {name}", sc.seconds()))
+    print(stats.summary(f"  {name}"))
     print(
         f"  failed turns while the fault lasted: {len(during)}; "
         f"after it healed (t >= {healed:.0f} s): {len(after)}; "

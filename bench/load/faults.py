@@ -44,6 +44,7 @@ from bench.load.common import (  # noqa: E402
     OpenLoop,
     check_cases_once,
     check_deliveries_once,
+    db_now,
     load_state,
     percentile,
     pid_of,
@@ -159,7 +160,8 @@ class Scenario:
 def run_scenario(name: str, state: dict[str, str], args: argparse.Namespace) -> list[str]:
     print(f"\n== {name}: open loop {args.rate:g} turns/s")
     sc = Scenario(name, state, args)
-    loop = OpenLoop(state["LB_URL"], args.rate, sc.seconds(), drain=args.drain, seed=hash(name) % 1000)
+    since = db_now(state)
+    loop = OpenLoop(state["LB_URL"], args.rate, sc.seconds(), drain=args.drain, seed=None)
 
     def healed_a_while(t: float) -> bool:
         return name == "kill-rasa" and sc.healed_at is not None and t > max(sc.healed_at + 40, 80)
@@ -188,7 +190,7 @@ def run_scenario(name: str, state: dict[str, str], args: argparse.Namespace) -> 
         wait_outbox_drained(state, args.drain_outbox)
     else:
         wait_outbox_drained(state, 120)
-    problems += check_cases_once(state, stats)
+    problems += check_cases_once(state, stats, since)
     dproblems, dsummary = check_deliveries_once(state)
     print(f"  dispatch: {dsummary}")
     problems += dproblems

@@ -41,6 +41,7 @@ from bench.load.common import (  # noqa: E402
     Stats,
     check_cases_once,
     check_deliveries_once,
+    db_now,
     db_rows,
     is_submitted,
     load_state,
@@ -59,10 +60,6 @@ def cases_since(state: dict[str, str], since: str) -> int:
     )[0][0]
 
 
-def db_now(state: dict[str, str]) -> str:
-    return str(db_rows(state["DATABASE_URL"], "select (now() at time zone 'utc')::timestamp")[0][0])
-
-
 async def closed_loop(
     url: str, concurrency: int, seconds: float, timeout: float = 90.0
 ) -> tuple[Stats, float]:
@@ -72,7 +69,7 @@ async def closed_loop(
     stats = Stats()
     deadline = time.monotonic() + seconds
     endpoint = url.rstrip("/") + "/webhooks/rest/webhook"
-    rng = random.Random(11)
+    rng = random.Random()  # new families every run: a deceased whose case is done may be filed again
 
     async def one(client: httpx.AsyncClient) -> None:
         while time.monotonic() < deadline:
@@ -133,7 +130,7 @@ def main() -> int:
 
     for rate in args.rates:
         since = db_now(state)
-        loop = OpenLoop(state["LB_URL"], rate, args.seconds, drain=args.drain, seed=int(rate * 100))
+        loop = OpenLoop(state["LB_URL"], rate, args.seconds, drain=args.drain, seed=None)
         t0 = time.monotonic()
         stats = asyncio.run(loop.run())
         wall = time.monotonic() - t0
@@ -159,12 +156,12 @@ def main() -> int:
         if not stats.submitted:
             problems.append(f"{rate:g}/s: no conversation reached a filed case")
         counts = wait_outbox_drained(state, 180)
-        problems += [f"{rate:g}/s: {p}" for p in check_cases_once(state, stats)]
+        problems += [f"{rate:g}/s: {p}" for p in check_cases_once(state, stats, since)]
         created = cases_since(state, since)
         print(
             f"  cases: {len(stats.submitted)} acknowledged to families, {created} created in PostgreSQL "
             f"during the run; {len(stats.submitted)}/{stats.conversations} conversations filed "
-            f"({len(stats.unfinished)} unfinished)"
+            f"({stats.conversations - len(stats.submitted)} unfinished)"
         )
         if created != len(stats.submitted):
             problems.append(f"{rate:g}/s: {created} cases created but {len(stats.submitted)} acknowledged")
@@ -180,7 +177,7 @@ def main() -> int:
             "errors": stats.errors,
             "conversations": stats.conversations,
             "cases": len(stats.submitted),
-            "unfinished": len(stats.unfinished),
+            "unfinished": stats.conversations - len(stats.submitted),
             "late_starts": stats.late_starts,
             "outbox": counts,
         }

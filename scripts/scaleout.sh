@@ -167,6 +167,9 @@ CFG
 }
 
 make_secrets() {
+  if [ -f "$DIR/secrets.env" ] && ! grep -q '^ASSISTANT_API_KEY=' "$DIR/secrets.env"; then
+    echo "ASSISTANT_API_KEY=$("$API_BIN/python" -c 'import secrets; print(secrets.token_urlsafe(32))')" >>"$DIR/secrets.env"
+  fi
   [ -f "$DIR/secrets.env" ] && return 0
   say "generating production secrets into $DIR/secrets.env"
   (umask 077; APP_ENV=development DEV_SECRET_FILE="$DIR/dev-secret.tmp" PYTHONPATH="$ROOT" "$API_BIN/python" - >"$DIR/secrets.env" <<'PY'
@@ -179,6 +182,8 @@ print("SECRET_KEY=" + shlex.quote(secrets.token_urlsafe(48)))
 print("DEPARTMENT_API_KEYS=" + shlex.quote(json.dumps(depts)))
 print("STAFF_TOKENS=" + shlex.quote(json.dumps(staff)))
 print("RASA_TOKEN=" + shlex.quote(secrets.token_hex(24)))
+# the action server's service credential (API and action server): limits per conversation
+print("ASSISTANT_API_KEY=" + shlex.quote(secrets.token_urlsafe(32)))
 PY
   ); rm -f "$DIR/dev-secret.tmp"
 }

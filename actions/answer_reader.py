@@ -110,7 +110,7 @@ class FieldWords:
     example: str | None = None
 
 
-def _answer_words(label: str) -> str:
+def button_words(label: str) -> str:
     return label.split("（")[0].strip()
 
 
@@ -122,7 +122,7 @@ def field_words() -> dict[str, FieldWords]:
             continue
         words: dict[str, Any] = {}
         for v in f.get("values") or []:
-            for w in (_answer_words(v["label"]), *v.get("phrasings", []), *v.get("answer_words", [])):
+            for w in (button_words(v["label"]), *v.get("phrasings", []), *v.get("answer_words", [])):
                 if w and w not in ("有", "没有", "不清楚"):  # the bare yes/no/unknown are read as such
                     words.setdefault(normalise(w), v["value"])
         values = [v["value"] for v in f.get("values") or []] or [True, False]
@@ -266,6 +266,6 @@ def read_facts(text: str, asked: list[str] | tuple[str, ...] = ()) -> dict[str, 
 def options_text(field_key: str) -> str:
     """ "可以这样回答：在医院、在家里、其他地方，比如“在医院”。" for the second asking."""
     fw = field_words()[field_key]
-    labels = [_answer_words(label) for label in fw.labels.values()] or ["是", "不是"]
+    labels = [button_words(label) for label in fw.labels.values()] or ["是", "不是"]
     example = f"，比如“{fw.example}”" if fw.example else ""
     return f"可以这样回答：{'、'.join(labels)}{example}。"

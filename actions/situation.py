@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answer_reader import (
-    _answer_words,
+    button_words,
     dont_know,
     field_words,
     group_of,
@@ -65,7 +65,7 @@ def value_words(field_key: str, value: Any) -> str:
         return str(value)
     if fw.type == "bool":
         return ("是" if value else "不是") if fw.yes_means else ("没有" if value else "有")
-    return _answer_words(fw.labels.get(value, str(value)))
+    return button_words(fw.labels.get(value, str(value)))
 
 
 def fact_events(tracker: Tracker, asked: list[str], dispatcher: CollectingDispatcher | None = None) -> list:
@@ -279,7 +279,7 @@ class AskSituation(Action):
         buttons = []
         for value in values:
             literal = "true" if value is True else "false" if value is False else f'"{value}"'
-            title = _answer_words(fw.labels[value]) if value in fw.labels else value_words(self.field, value)
+            title = button_words(fw.labels[value]) if value in fw.labels else value_words(self.field, value)
             buttons.append({"title": title, "payload": f'/inform{{"{self.field}": {literal}}}'})
         tail = options_text(self.field) if again else ""
         say(dispatcher, prefix + fw.question + tail, buttons=buttons)

@@ -19,21 +19,13 @@ from api.catalog.loader import Catalog, load_catalog
 HEADER = "# Generated from knowledge/ by `python -m api.catalog.export`. Do not edit.\n"
 
 
-# An answer word shorter than this is too likely inside other words (火化 in 火化证明) to be matched
-# as a lookup; DIET learns the short ones from the training data.
-MIN_ANSWER_CHARS = 3
-
-
-def answer_words(label: str) -> str:
-    """The words a family would type for a situation value: its label without the explanation."""
-    return label.split("（")[0].strip()
-
-
 def _surfaces(catalog: Catalog) -> dict[str, dict[str, list[str]]]:
     """entity → key → phrasings; a phrasing claimed by two keys is ambiguous and left out.
 
-    Entities: `item`, `topic`, and each asked situation field, whose values' labels are the button
-    titles the assistant shows, so a family typing one gets the same value as pressing it."""
+    Entities: `item` and `topic`. The answers to the situation questions are not NLU entities: the
+    assistant reads them from catalog.json (actions/answer_reader.py), in the context of the
+    question asked, which a lookup table cannot know ("火化" answers a question, "火化证明" names
+    an item)."""
     claims: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for item in catalog.items.values():
         for text in (item.name, item.colloquial_name, *item.phrasings):
@@ -41,13 +33,6 @@ def _surfaces(catalog: Catalog) -> dict[str, dict[str, list[str]]]:
     for ref in catalog.referrals.values():
         for text in (ref.name, *ref.phrasings):
             claims[text].add(("topic", ref.key))
-    for f in catalog.situation_fields.values():
-        for v in f.values if f.asked else []:
-            text = answer_words(v.label)
-            if v.value != "unknown" and len(text) >= MIN_ANSWER_CHARS:
-                claims[text].add((f.key, str(v.value)))
-            for text in v.phrasings:
-                claims[text].add((f.key, str(v.value)))
     out: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for text, owners in claims.items():
         if len(owners) == 1:

@@ -212,6 +212,20 @@ AREA_NOUNS = [
     ("老伴走了，社保能领哪些钱", ["pension_account_refund", "survivor_benefits"]),
     ("人去世了存折还能用吗", ["small_deposit_withdraw"]),
     ("農保的人死了咋個辦", ["pension_account_refund"]),
+    # the pension trio: the stop, the account balance, the survivor benefits
+    ("我爸过世了，养老金咋个办", ["social_insurance_suspend", "pension_account_refund"]),
+    ("老汉儿走了，退休金要去停吗", ["social_insurance_suspend"]),
+    ("我妈没退休就走了，社保交的钱能退不", ["pension_account_refund"]),
+    ("老伴走了，他养老金账户里还有钱咋个领", ["pension_account_refund"]),
+    ("参保的人去世了，个人账户的余额咋个领", ["pension_account_refund"]),
+    ("我爸是退休职工，走了以后丧葬费是不是去社保领", ["survivor_benefits"]),
+    ("老人走了，社保和丧葬费都咋个领", ["pension_account_refund", "survivor_benefits"]),
+    ("老伴走了，有没有丧葬费这些待遇可以领", ["survivor_benefits"]),
+    # medical: what becomes of the insurance vs the account money
+    ("我妈走了，她的医保能退不", ["medical_insurance_cancel"]),
+    ("参加职工医疗保险的人死了以后，他的个人账户咋个办", ["medical_account_withdraw"]),
+    # deposits of the deceased
+    ("死者遗留的银行存款要咋个查询", ["small_deposit_withdraw"]),
 ]
 
 
@@ -229,6 +243,13 @@ GENERAL_AREA_QUESTIONS = [
     "低保申请要什么条件",
     "工伤死亡的抚恤金标准是好多",
     "社保卡哪些情况要注销",
+    "社保断交了会不会停掉",
+    "公积金每个月交好多比例",
+    "驾驶证注销是啥子意思",
+    "医保卡咋个显示注销了",
+    "低保每年报销的上限是好多",
+    "养老金是按个人账户的余额算的吗",
+    "出国了养老保险能退不",
 ]
 
 
@@ -359,3 +380,13 @@ def test_action_answers_are_still_validated_against_rasas_schema():
         action._validate_action_result({"events": [{"event": "no_such_event"}], "responses": []})
     with pytest.raises(jsonschema.ValidationError):
         action._validate_action_result({"events": "not a list"})
+
+
+def test_an_entity_found_by_two_extractors_is_kept_once():
+    from assistant.components.entity_dedup import without_duplicates
+
+    case = {"entity": "case_no", "start": 0, "end": 18, "value": "SH20261129-48273-5"}
+    item = {"entity": "item", "start": 0, "end": 2, "value": "hukou_cancel"}
+    assert without_duplicates([case, item, {**case, "extractor": "RegexEntityExtractor"}]) == [case, item]
+    piece = {"entity": "case_no", "start": 0, "end": 11, "value": "SH20261129-"}
+    assert without_duplicates([piece, case, item]) == [case, item]  # DIET's piece of the number goes

@@ -221,6 +221,9 @@ AREA_NOUNS = [
     ("我爸是退休职工，走了以后丧葬费是不是去社保领", ["survivor_benefits"]),
     ("老人走了，社保和丧葬费都咋个领", ["pension_account_refund", "survivor_benefits"]),
     ("老伴走了，有没有丧葬费这些待遇可以领", ["survivor_benefits"]),
+    ("我妈上个月过世了，她的退休金发到哪个月", ["social_insurance_suspend"]),
+    ("老汉儿交了十五年农保就走了，钱咋个整", ["pension_account_refund"]),
+    ("我爷爷走了，八十岁补贴要去哪里停", ["welfare_stop"]),
     # medical: what becomes of the insurance vs the account money
     ("我妈走了，她的医保能退不", ["medical_insurance_cancel"]),
     ("参加职工医疗保险的人死了以后，他的个人账户咋个办", ["medical_account_withdraw"]),

@@ -224,6 +224,11 @@ AREA_NOUNS = [
     ("我妈上个月过世了，她的退休金发到哪个月", ["social_insurance_suspend"]),
     ("老汉儿交了十五年农保就走了，钱咋个整", ["pension_account_refund"]),
     ("我爷爷走了，八十岁补贴要去哪里停", ["welfare_stop"]),
+    ("参保人身亡以后个人账户储存额咋个处理", ["pension_account_refund"]),
+    (
+        "我老汉去逝了，社保要不要注销",
+        ["social_insurance_suspend", "pension_account_refund", "survivor_benefits"],
+    ),
     # medical: what becomes of the insurance vs the account money
     ("我妈走了，她的医保能退不", ["medical_insurance_cancel"]),
     ("参加职工医疗保险的人死了以后，他的个人账户咋个办", ["medical_account_withdraw"]),

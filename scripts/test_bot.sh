@@ -32,8 +32,8 @@ if ! "$BOT_BIN/rasa" data validate --domain domain.yml --config config.yml --dat
 fi
 # Harmless: utter_ask_<slot> responses are used by forms and utter_default / utter_ask_rephrase by
 # the two-stage fallback, which the validator does not see. Every other warning fails the run.
-# Responses that actions send by name (dispatcher.utter_message(response=...)) are used too.
-by_actions=$(grep -rhoE 'response="utter_[a-z_]+"' actions | sed -E 's/response="utter_([a-z_]+)"/\1/' | sort -u | paste -sd'|' -)
+# Responses that actions send by name (dispatcher.utter_message(response="utter_...")) are used too.
+by_actions=$(grep -rhoE '"utter_[a-z_]+"' actions | sed -E 's/"utter_([a-z_]+)"/\1/' | sort -u | paste -sd'|' -)
 harmless="The utterance 'utter_(ask_[a-z_]+|default${by_actions:+|$by_actions})' is not used in any story or rule"
 warnings=$(grep -E "UserWarning|FutureWarning: .*(intent|entity|slot|story|rule)" "$OUT/validate.log" \
   | grep -E "rasa/(shared|validator|core|nlu)" | grep -vE "$harmless" || true)

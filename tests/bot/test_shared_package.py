@@ -18,7 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "packages" / "gz_identity"
-API_PYTHON = os.environ.get("API_PYTHON", str(ROOT / ".venv" / "api" / "bin" / "python"))
+API_PYTHON = os.path.abspath(os.environ.get("API_PYTHON", str(ROOT / ".venv" / "api" / "bin" / "python")))
 
 
 def _clean_env() -> dict[str, str]:

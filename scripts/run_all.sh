@@ -41,8 +41,10 @@ if [ -f domain.yml ] && [ -f config.yml ]; then
     --out models >var/log/train.log 2>&1 || { tail -30 var/log/train.log; exit 1; }
   PYTHONPATH="$PWD" .venv/bot/bin/rasa run actions --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
   pids+=($!)
+  # the action server's address follows ACTIONS_PORT (endpoints.yml names the default 5055)
+  sed "s#127.0.0.1:5055#127.0.0.1:$ACTIONS_PORT#" endpoints.yml >var/endpoints.yml
   .venv/bot/bin/rasa run --enable-api --auth-token "$RASA_TOKEN" --cors "$RASA_CORS" --port "$RASA_PORT" \
-    --model models/assistant.tar.gz --credentials credentials.yml --endpoints endpoints.yml \
+    --model models/assistant.tar.gz --credentials credentials.yml --endpoints var/endpoints.yml \
     >var/log/rasa.log 2>&1 &
   pids+=($!)
   wait_for "http://127.0.0.1:$RASA_PORT/" "Rasa" 180

@@ -109,6 +109,16 @@ def _date(value: Any) -> dt.date | None:
         return None
 
 
+def names_said(text: str) -> dict[str, str]:
+    """Names given with who they are: "我叫李秀英" (applicant), "老伴叫张德明" (deceased)."""
+    out = {}
+    for slot, pattern in (("applicant_name", _APPLICANT_NAME), ("deceased_name", _DECEASED_NAME)):
+        m = pattern.search(text)
+        if m:
+            out[slot] = m.group(1)
+    return out
+
+
 def name_in(text: str) -> str | None:
     """The name a message gives once numbers and dates are taken out ("张德明 5201…" → 张德明)."""
     rest = re.sub(r"[0-9A-Za-z+\-]+", " ", text)
@@ -158,20 +168,16 @@ class ValidateApplicationForm(ReadingFormValidation):
         date_said = tracker.get_slot("death_date") is None and DEATH_WORDS.search(text)
         if requested == "death_date" or (date_said and find_date(without_ids, self.today()) is not None):
             out.update(await self._validated("death_date", without_ids, dispatcher, tracker, domain))
-        explicit_applicant = _APPLICANT_NAME.search(text)
-        explicit_deceased = _DECEASED_NAME.search(text)
-        if explicit_applicant:
-            out["applicant_name"] = explicit_applicant.group(1)
-        if explicit_deceased:
-            out["deceased_name"] = explicit_deceased.group(1)
-        if not (explicit_applicant or explicit_deceased) and requested in (
+        named = names_said(text)
+        out.update(named)
+        if not named and requested in (
             "deceased_name",
             "deceased_id_number",
             "applicant_name",
             "applicant_id_number",
         ):
             name_slot = "deceased_name" if deceased_side else "applicant_name"
-            name = name_in(_PHONE_OR_ACCOUNT.sub(" ", without_ids))
+            name = name_in(without_ids)
             if name and (tracker.get_slot(name_slot) is None or name_slot == requested):
                 out[name_slot] = name
         return [SlotSet(k, v) for k, v in out.items() if v is not None]
@@ -221,9 +227,6 @@ class ValidateApplicationForm(ReadingFormValidation):
                 dispatcher, "payee_account", "收款账号应为 8 到 30 位数字，请照银行卡或存折上的账号再发一次。"
             )
         return {"payee_account": account}
-
-
-_PHONE_OR_ACCOUNT = re.compile(r"\d{6,}")
 
 
 class AskApplicationField(Action):
@@ -367,12 +370,7 @@ class ActionCorrectField(Action):
 
     @staticmethod
     def _value_in(text: str, tracker: Tracker) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        applicant, deceased = _APPLICANT_NAME.search(text), _DECEASED_NAME.search(text)
-        if applicant:
-            out["applicant_name"] = applicant.group(1)
-        if deceased:
-            out["deceased_name"] = deceased.group(1)
+        out: dict[str, Any] = names_said(text)
         m = re.search(r"(?:应该是|改成|改为|是)([\u4e00-\u9fff·]{2,4})$", re.sub(r"[。！!，,\s]+$", "", text))
         if not out and m and not _NOT_A_NAME.search(m.group(1)) and re.search(r"名字|姓名", text):
             out["deceased_name" if not re.search(r"我的", text) else "applicant_name"] = m.group(1)
@@ -494,11 +492,8 @@ class ActionConfirmRestart(Action):
         return "action_confirm_restart"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        return [
-            e
-            for e in ReadingFormValidation.control("restart", dispatcher)
-            if e.get("name") == "confirm_restart"
-        ]
+        dispatcher.utter_message(response="utter_confirm_restart")
+        return [SlotSet("confirm_restart", True)]
 
 
 class ActionRestartAnswer(Action):

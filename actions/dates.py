@@ -144,6 +144,18 @@ def _explicit_year(group: str | None, today: dt.date) -> int | None:
     return _year_number(group)
 
 
+def _latest(month: int, day: int, today: dt.date, text: str) -> ParsedDate | None:
+    """A month-day said without a year: this year's, or last year's when this year's is to come."""
+    for y in (today.year, today.year - 1):
+        try:
+            date = dt.date(y, month, day)
+        except ValueError:
+            continue
+        if date <= today:
+            return ParsedDate(date, False, text)
+    return None
+
+
 def _solar_month_day(m: re.Match[str], today: dt.date) -> ParsedDate | None:
     month, day = _month_number(m.group("month")), _day_number(m.group("day"))
     text = m.group(0).strip()
@@ -153,14 +165,7 @@ def _solar_month_day(m: re.Match[str], today: dt.date) -> ParsedDate | None:
             return ParsedDate(dt.date(year, month, day), False, text)
         except ValueError:
             return None
-    for y in (today.year, today.year - 1):
-        try:
-            date = dt.date(y, month, day)
-        except ValueError:
-            continue
-        if date <= today:
-            return ParsedDate(date, False, text)
-    return None
+    return _latest(month, day, today, text)
 
 
 def _lunar_month_day(m: re.Match[str], today: dt.date) -> ParsedDate | None:
@@ -214,15 +219,7 @@ _DOTTED = re.compile(
 
 
 def _dotted(m: re.Match[str], today: dt.date) -> ParsedDate | None:
-    month, day = int(m.group("month")), int(m.group("day"))
-    for y in (today.year, today.year - 1):
-        try:
-            date = dt.date(y, month, day)
-        except ValueError:
-            continue
-        if date <= today:
-            return ParsedDate(date, False, m.group(0))
-    return None
+    return _latest(int(m.group("month")), int(m.group("day")), today, m.group(0))
 
 
 # spoken forms JioNLP does not know: 昨儿个, 前儿, 今早, 昨夜

@@ -23,20 +23,10 @@ def case_out(session: Session, case: Case) -> dict[str, Any]:
     today = clock.today()
     facts = shared_facts(session, case.deceased_id_hash, case.applicant_id_hash, case.relationship)
     shared: dict[str, Any] = dict(facts["flags"])
-    if facts["death_record"] is not None:
-        r = facts["death_record"]
-        shared["death_record"] = {
-            "source": r.source_department,
-            "date": r.event_date,
-            "record_no": r.record_no,
-        }
-    if facts["cremation_record"] is not None:
-        r = facts["cremation_record"]
-        shared["cremation_record"] = {
-            "source": r.source_department,
-            "date": r.event_date,
-            "record_no": r.record_no,
-        }
+    for kind in ("death_record", "cremation_record"):
+        r = facts[kind]
+        if r is not None:
+            shared[kind] = {"source": r.source_department, "date": r.event_date, "record_no": r.record_no}
     return {
         "case_no": case.case_no,
         "case_no_readable": readable(case.case_no),

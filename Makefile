@@ -22,7 +22,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 # pip reads only the registries this machine reaches; never prompt in CI.
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup run api test test-api test-bot lint fmt bench generate lock-api lock-bot clean
+.PHONY: help setup run api test test-api test-bot test-js test-web web browser lint fmt bench generate lock-api lock-bot clean
 
 help:
 	@echo "make run    set up, train if needed, start everything on SQLite and print the URL"
@@ -68,7 +68,7 @@ generate: $(GENERATED)/.stamp
 api: $(VENV)/api/.stamp
 	$(API_PY) -m uvicorn api.main:app --host 127.0.0.1 --port $(API_PORT)
 
-run: setup generate
+run: setup generate web
 	@scripts/run_all.sh
 
 # ------------------------------------------------------------------ checks
@@ -86,7 +86,26 @@ test-api: $(VENV)/api/.stamp
 test-bot: setup generate
 	@scripts/test_bot.sh
 
-test: setup generate lint test-api test-bot
+# the web front ends and the mini-program's tests (npm registry, the machine's Node.js)
+web:
+	@scripts/build_web.sh
+
+# Debian's chromium and CJK fonts with apt-get when missing (visible and idempotent; README "Tests")
+browser:
+	@scripts/browser_setup.sh
+
+# unit tests of the front ends (each web/* or miniprogram/ with an "npm test" script)
+test-js: web
+	@for pkg in web/*/package.json miniprogram/package.json; do \
+	  [ -f "$$pkg" ] && grep -q '"test"' "$$pkg" || continue; \
+	  echo "== $$(dirname $$pkg): npm test"; (cd $$(dirname $$pkg) && npm test --silent); \
+	done
+
+# the pages in Debian's Chromium with Playwright (after test-bot: the widget's test uses its model)
+test-web: $(VENV)/api/.stamp browser web
+	$(API_PY) -m pytest tests/browser -q -p no:cacheprovider
+
+test: setup generate lint test-api test-js test-bot test-web
 
 # every benchmark, bounded (~12 min), services started and stopped by the scripts themselves:
 # writes docs/bench/report.md, its charts and results.json (BENCH_ARGS=--quick checks the machinery)

@@ -24,6 +24,7 @@ from api.sharing.routes import router as sharing_router
 from api.startup import startup_checks
 from api.stats.routes import router as stats_router
 from api.tasks.routes import router as tasks_router
+from api.web.bundles import mount_web_bundles
 from api.web.routes import router as web_router
 
 # Each domain area contributes one router; add new areas here.
@@ -55,6 +56,7 @@ def create_app() -> FastAPI:
     app.add_middleware(BodySizeLimitMiddleware)  # 413 before a body larger than 256 KB is parsed
     for router in ROUTERS:
         app.include_router(router)
+    mount_web_bundles(app)  # /static/<name>/ from web/<name>/dist, when built
     return app
 
 

@@ -117,7 +117,9 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 900}
+    )
     p = context.new_page()
     yield p
     context.close()
@@ -131,7 +133,9 @@ def axe_clean(page: Any, name: str) -> list[dict[str, Any]]:
     results = Axe().run(page)
     violations = results.response.get("violations", [])
     SHOTS.mkdir(parents=True, exist_ok=True)
-    (SHOTS / f"{name}.axe.json").write_text(json.dumps(violations, ensure_ascii=False, indent=1), encoding="utf-8")
+    (SHOTS / f"{name}.axe.json").write_text(
+        json.dumps(violations, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     bad = [v for v in violations if v.get("impact") in ("serious", "critical")]
     assert not bad, f"{name}: axe found " + "; ".join(
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in bad

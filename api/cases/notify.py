@@ -1,61 +1,53 @@
-"""SMS to the family. The adapter interface lets production plug in a real gateway; in development
-the only adapter logs the masked text and sends nothing."""
+"""SMS to the family about its case, through the shared adapter (``api.notify.sms``).
+
+``notify`` sends the text to the applicant's phone and records the masked message in the case's
+notifications, in the caller's transaction. The adapter names below are kept for the code that
+imported them from here.
+"""
 
 from __future__ import annotations
 
-import logging
-from typing import Protocol
+from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
 from api import clock
 from api.cases.models import CASE_PERSONAL, Case, Notification
-from api.identity import mask_phone, mask_text
+from api.notify.sms import (
+    FakeSmsAdapter,
+    HttpSmsAdapter,
+    LoggingSmsAdapter,
+    SmsAdapter,
+    get_sms_adapter,
+    masked_text,
+    reset_sms_adapter,
+    send_sms,
+    set_sms_adapter,
+)
 
-log = logging.getLogger("api.sms")
-
-
-class SmsAdapter(Protocol):
-    name: str
-
-    def send(self, phone: str, text: str) -> str:
-        """Send one message; return the status to record (sent | logged | failed)."""
-        ...
-
-
-class LoggingSmsAdapter:
-    """Development adapter: writes a masked line to the log, sends nothing."""
-
-    name = "log"
-
-    def send(self, phone: str, text: str) -> str:
-        log.info("SMS (not sent, development) to %s: %s", mask_phone(phone), mask_text(text))
-        return "logged"
-
-
-_adapter: SmsAdapter = LoggingSmsAdapter()
+__all__ = [
+    "FakeSmsAdapter",
+    "HttpSmsAdapter",
+    "LoggingSmsAdapter",
+    "SmsAdapter",
+    "get_sms_adapter",
+    "notify",
+    "reset_sms_adapter",
+    "set_sms_adapter",
+]
 
 
-def get_sms_adapter() -> SmsAdapter:
-    return _adapter
-
-
-def set_sms_adapter(adapter: SmsAdapter) -> None:
-    """Install a real gateway (production) or a recording fake (tests)."""
-    global _adapter
-    _adapter = adapter
-
-
-def notify(session: Session, case: Case, text: str) -> None:
-    """Send `text` to the applicant's phone through the installed adapter and log it (masked) in
-    the case's notifications, in the caller's transaction."""
-    status = get_sms_adapter().send(CASE_PERSONAL["applicant_phone"].read(case) or "", text)
+def notify(session: Session, case: Case, text: str, *, secrets: Iterable[str] = ()) -> None:
+    """Send `text` to the applicant's phone and log it (masked; `secrets` such as a progress code
+    replaced) in the case's notifications, in the caller's transaction."""
+    secrets = list(secrets)
+    status = send_sms(CASE_PERSONAL["applicant_phone"].read(case) or "", text, secrets=secrets)
     session.add(
         Notification(
             case=case,
             channel="sms",
             recipient_masked=case.applicant_phone_masked,
-            message=mask_text(text),
+            message=masked_text(text, secrets),
             status=status,
             created_at=clock.utcnow(),
         )

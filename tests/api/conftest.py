@@ -57,6 +57,8 @@ os.environ.setdefault("ASSISTANT_API_KEY", "test-assistant-key-for-the-case-api-
 # An app started before a test picks its database (its start-up migrates the schema to head) must
 # not touch the developer's var/cases.db.
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='case-api-tests-')}/default.db")
+# The fake SMS adapter (api/notify/sms.py) records messages in memory and in this file, not in var/.
+os.environ.setdefault("SMS_OUTBOX_FILE", f"{tempfile.mkdtemp(prefix='case-api-sms-')}/sms-outbox.jsonl")
 
 
 # ------------------------------------------------------------------ databases

@@ -78,6 +78,9 @@ def api_env(db_path: Path, **extra: str) -> dict[str, str]:
         "SECRET_KEY": TEST_SECRET,
         "ASSISTANT_API_KEY": TEST_ASSISTANT_KEY,
         "PYTHONPATH": str(ROOT),
+        # the fake SMS adapter's outbox (api/notify/sms.py) next to the database, read by tests
+        "SMS_ADAPTER": "fake",
+        "SMS_OUTBOX_FILE": str(db_path.parent / "sms-outbox.jsonl"),
         **extra,
     }
 
@@ -99,7 +102,7 @@ def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
         )
     url = f"http://127.0.0.1:{port}"
     wait_http(f"{url}/healthz", proc, 60, log)
-    yield {"url": url, "db": tmp / "cases.db", "env": env, "log": log}
+    yield {"url": url, "db": tmp / "cases.db", "env": env, "log": log, "sms_outbox": tmp / "sms-outbox.jsonl"}
     stop(proc)
 
 

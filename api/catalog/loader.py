@@ -253,6 +253,9 @@ def load_catalog(directory: Path | None = None) -> Catalog:
             )
         if m.promise:
             c.keys("materials.yaml", m.key, "promise", m.promise.not_when_case_includes, items, "item")
+        for n, rp in enumerate(m.review_points):
+            c.condition("materials.yaml", m.key, f"review_points.{n}.when", rp.when)
+            c.keys("materials.yaml", m.key, f"review_points.{n}.items", rp.items, items, "item")
     for r in regions.values():
         if r.parent and r.parent not in regions:
             c.fail("regions.yaml", r.code, "parent", f"unknown region '{r.parent}'")

@@ -187,6 +187,16 @@ class Promise(Strict):
     not_when_case_includes: list[Key] = Field(default_factory=list)
 
 
+class ReviewPoint(Strict):
+    """审查要点: what the window officer checks on a material, in a given situation, with its basis
+    (catalog.md §3–§5 or the province's plan; a generic check says so in its basis note)."""
+
+    check: str  # what to check, in plain words
+    when: Condition | None = None  # only in this situation
+    items: list[Key] = Field(default_factory=list)  # only when the case includes one of these items
+    basis: Basis
+
+
 class Material(Strict):
     key: Key
     name: str
@@ -200,11 +210,14 @@ class Material(Strict):
     generated: bool = False  # the system fills it in for the family
     exemptions: list[Exemption] = Field(default_factory=list)
     promise: Promise | None = None
+    review_points: list[ReviewPoint] = Field(default_factory=list)  # 审查要点 at the window
 
     _key = field_validator("key")(_check_key)
 
 
 class MaterialsFile(Strict):
+    # the bases the review points cite, written once as YAML anchors (&cat4) and used as *cat4
+    review_basis: dict[str, Basis] = Field(default_factory=dict, alias="x-review-basis")
     materials: list[Material]
 
 

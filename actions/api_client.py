@@ -15,21 +15,31 @@ conversation rather than the one address all chat families share (docs/security.
 
 from __future__ import annotations
 
+import asyncio
+import copy
 import hashlib
 import hmac
+import json
 import logging
 import os
 import re
 import sys
 import time
+import weakref
 from typing import Any
 
 import httpx
+
+from actions.clock import china_today
 
 log = logging.getLogger(__name__)
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 _CACHE_SECONDS = 300.0
+# A checklist is a pure function of the situation, the items, the catalog and China's date; one turn
+# asks for the same one several times (the form's needed slots, the question, the summary).
+_CHECKLIST_SECONDS = 30.0
+_CACHE_MAX = 2048
 # The same variable and the same development default as the API (api/security/config.py,
 # DEV_ASSISTANT_API_KEY); a production API refuses to start without ASSISTANT_API_KEY and never
 # accepts the default.
@@ -151,8 +161,24 @@ def _timeout() -> httpx.Timeout:
     return httpx.Timeout(total, connect=min(2.0, total))
 
 
+# One pooled client per event loop and base URL: keep-alive connections instead of a new TCP
+# connection per call (the action server runs one loop; tests run several, one after another).
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, httpx.AsyncClient]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _client_for(url: str) -> httpx.AsyncClient:
+    per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
+    client = per_loop.get(url)
+    if client is None or client.is_closed:
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
+        client = per_loop[url] = httpx.AsyncClient(base_url=url, timeout=_timeout(), limits=limits)
+    return client
+
+
 class CaseApi:
-    """Thin async wrapper; one instance per call site is fine (connections are not pooled across)."""
+    """Thin async wrapper; one instance per call site is fine (connections are pooled per process)."""
 
     _cache: dict[str, tuple[float, Any]] = {}  # noqa: RUF012 — a process-wide cache of catalog reads
 
@@ -166,10 +192,8 @@ class CaseApi:
     async def _request(self, method: str, path: str, **kwargs: Any) -> tuple[Any, httpx.Headers]:
         started = time.monotonic()
         try:
-            async with httpx.AsyncClient(
-                base_url=self.url, timeout=_timeout(), headers=self.headers
-            ) as client:
-                response = await client.request(method, path, **kwargs)
+            headers = {**self.headers, **kwargs.pop("headers", {})}
+            response = await _client_for(self.url).request(method, path, headers=headers, **kwargs)
         except httpx.HTTPError as exc:
             log.warning("case API %s %s unreachable: %s", method, path, type(exc).__name__)
             raise ApiUnavailable(type(exc).__name__) from None
@@ -193,8 +217,15 @@ class CaseApi:
         if hit and time.monotonic() - hit[0] < _CACHE_SECONDS:
             return hit[1]
         body, _ = await self._request("GET", path, params=params or None)
-        self._cache[key] = (time.monotonic(), body)
+        self._remember(key, body)
         return body
+
+    def _remember(self, key: str, body: Any) -> None:
+        if len(self._cache) >= _CACHE_MAX:
+            oldest = sorted(self._cache, key=lambda k: self._cache[k][0])[: _CACHE_MAX // 4]
+            for k in oldest:
+                self._cache.pop(k, None)
+        self._cache[key] = (time.monotonic(), body)
 
     # --- catalog ---------------------------------------------------------------------------------
     async def items(self) -> list[dict]:
@@ -224,9 +255,20 @@ class CaseApi:
 
     # --- checklist and cases ---------------------------------------------------------------------
     async def checklist(self, situation: dict, items: list[str] | None) -> dict:
-        body, _ = await self._request(
-            "POST", "/api/v1/checklist", json={"situation": situation, "items": items}
-        )
+        request = {"situation": situation, "items": items}
+        digest = hashlib.sha256(
+            json.dumps(
+                [self.url, self.headers["X-Assistant-Key"], china_today().isoformat(), request],
+                sort_keys=True,
+                default=str,
+            ).encode()
+        ).hexdigest()
+        key = f"checklist:{digest}"
+        hit = self._cache.get(key)
+        if hit and time.monotonic() - hit[0] < _CHECKLIST_SECONDS:
+            return copy.deepcopy(hit[1])  # callers may annotate their copy
+        body, _ = await self._request("POST", "/api/v1/checklist", json=request)
+        self._remember(key, copy.deepcopy(body))
         return body
 
     async def create_case(self, payload: dict, idempotency_key: str) -> dict:

@@ -799,3 +799,28 @@ async def test_the_client_identifies_the_action_server_and_the_conversation(api_
     with pytest.raises(ApiRefused) as refused:
         await client_for(make_tracker([], "family-3")).checklist({"death_nature": "normal"}, None)
     assert refused.value.status == 401 and refused.value.code == "invalid_assistant_key"
+
+
+@pytest.mark.asyncio
+async def test_one_checklist_request_per_situation_within_a_turn(api_env, monkeypatch):
+    """The form asks for the same checklist several times in a turn (needed slots, question,
+    summary): the client asks the API once per situation, over one pooled connection, and a
+    caller that annotates its copy does not change what the next caller gets."""
+    import httpx
+
+    from actions.api_client import CaseApi
+
+    calls: list[str] = []
+    real = httpx.AsyncClient.request
+
+    async def counting(self, method, url, *args, **kwargs):
+        calls.append(f"{method} {url}")
+        return await real(self, method, url, *args, **kwargs)
+
+    monkeypatch.setattr(httpx.AsyncClient, "request", counting)
+    first = await CaseApi().checklist({"death_nature": "normal"}, None)
+    first["items"].clear()
+    again = await CaseApi().checklist({"death_nature": "normal"}, None)
+    assert again["items"], "the cached checklist is a copy"
+    await CaseApi().checklist({"death_nature": "abnormal"}, None)
+    assert calls == ["POST /api/v1/checklist"] * 2

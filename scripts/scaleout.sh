@@ -245,6 +245,9 @@ rasa_env() {
   export TRACKER_DB_USER="$PGUSER" TRACKER_DB_PASSWORD="${TRACKER_DB_PASSWORD:-}"
   export REDIS_HOST REDIS_PORT REDIS_LOCK_DB="$LOCK_DB" REDIS_PASSWORD="${REDIS_PASSWORD:-}"
   export REDIS_KEY_PREFIX="${SCALE_REDIS_KEY_PREFIX:-afterlife}"
+  # A conversation's lock outlives a Rasa process killed mid-turn by this long (Rasa's default: 60 s
+  # of silence for that family); a turn, with its action calls (5 s timeout each), takes far less.
+  export TICKET_LOCK_LIFETIME="${TICKET_LOCK_LIFETIME:-20}"
 }
 
 start_api() {  # name port

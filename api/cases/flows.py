@@ -27,6 +27,7 @@ from api import clock
 from api.cases.models import CASE_OPEN, CASE_PERSONAL, Case, IdempotencyRecord
 from api.cases.notify import notify
 from api.cases.numbers import new_access_token, new_case_no, readable, token_hash
+from api.cases.progress_code import new_progress_code, progress_code_hash
 from api.cases.schemas import CaseCreate
 from api.cases.service import (
     checklist_summary,
@@ -35,7 +36,7 @@ from api.cases.service import (
     situation_of,
     validate_people,
 )
-from api.catalog.loader import get_catalog
+from api.catalog.loader import UNKNOWN_REGION, get_catalog
 from api.checklist.engine import active_keys
 from api.errors import ApiError
 from api.security.audit import record_access
@@ -46,6 +47,8 @@ from api.sharing.service import shared_facts
 from api.tasks.service import create_task, release_unblocked, task_out
 
 log = logging.getLogger("api.cases")
+# where the progress code stood in the stored copy of a submission answer's message
+_CODE_SLOT = "{progress_code}"
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,9 @@ def earlier_answer(
         )
     body = dict(rec.response)
     body["access_token"] = decrypt(body["access_token"])
+    if body.get("progress_code"):
+        body["progress_code"] = decrypt(body["progress_code"])
+        body["message"] = str(body.get("message", "")).replace(_CODE_SLOT, body["progress_code"])
     return body, rec.case_id
 
 
@@ -123,10 +129,8 @@ def check_application(session: Session, body: CaseCreate, channel: str) -> Appli
     today = clock.today()
     validate_people(body, today)
     cat = get_catalog()
-    if body.region is not None and body.region not in cat.regions:
-        raise ApiError(
-            422, "unknown_region", "不认识这个行政区划代码，请填写贵州省内的市（州）或县（区）代码。"
-        )
+    if not cat.knows_region(body.region):
+        raise ApiError(422, "unknown_region", UNKNOWN_REGION)
     region = body.region or cat.default_region
     d, a = body.deceased, body.applicant
     deceased_hash = CASE_PERSONAL["deceased_id"].hash(d.id_number)
@@ -157,10 +161,11 @@ def check_application(session: Session, body: CaseCreate, channel: str) -> Appli
 
 def open_case(
     session: Session, app: Application, staff_id: str | None, idempotency_key: str | None
-) -> tuple[Case, str]:
-    """The case row (personal fields encrypted, hashed and masked) and its access token, which is
-    stored only as a hash."""
+) -> tuple[Case, str, str]:
+    """The case row (personal fields encrypted, hashed and masked), its access token and its short
+    progress code, both stored only as hashes."""
     token = new_access_token()
+    code = new_progress_code()
     case_no = new_case_no(app.today)
     while session.scalar(select(Case.id).where(Case.case_no == case_no)) is not None:  # pragma: no cover
         case_no = new_case_no(app.today)
@@ -191,10 +196,11 @@ def open_case(
         open_deceased_hash=app.deceased_hash,
         relationship=a.relationship,
         access_token_hash=token_hash(token),
+        progress_code_hash=progress_code_hash(case_no, code),
         idempotency_key=idempotency_key,
     )
     session.add(case)
-    return case, token
+    return case, token, code
 
 
 def open_tasks(session: Session, case: Case, app: Application, staff_id: str | None) -> None:
@@ -210,27 +216,32 @@ def open_tasks(session: Session, case: Case, app: Application, staff_id: str | N
     release_unblocked(session, case)
 
 
-def tell_family_submitted(session: Session, case: Case) -> None:
-    """The SMS that the case was filed (with its number and the count of items), in the transaction."""
+def tell_family_submitted(session: Session, case: Case, code: str) -> None:
+    """The SMS that the case was filed (its number, its progress code, the count of items), in the
+    transaction; the stored copy has the code masked."""
     notify(
         session,
         case,
-        f"【一件事】您的申请已受理，案件号 {readable(case.case_no)}，共 {len(case.tasks)} 件事项，"
-        "各部门将同步办理。可凭案件号和查询码查看进度。",
+        f"【一件事】您的申请已受理，案件号 {readable(case.case_no)}，查询码 {code}，共 {len(case.tasks)} "
+        "件事项，各部门将同步办理。凭案件号和查询码可在网上或对助手查看进度，请保存本短信。",
+        secrets=[code],
     )
     session.flush()
 
 
-def submission_answer(case: Case, token: str, app: Application) -> dict[str, Any]:
-    """The 201 body: the case number and the access token (shown this once), tasks and checklist."""
+def submission_answer(case: Case, token: str, code: str, app: Application) -> dict[str, Any]:
+    """The 201 body: the case number, the access token and the short progress code (shown this
+    once), tasks and checklist."""
     return {
         "case_no": case.case_no,
         "case_no_readable": readable(case.case_no),
         "access_token": token,
+        "progress_code": code,
         "status": case.status,
         "tasks": [jsonable(task_out(t, app.today)) for t in case.tasks],
         "checklist": case.checklist,
-        "message": "申请已提交。请记下案件号和查询码（查询码只显示这一次），凭它们随时查看各事项的办理进度。",
+        "message": f"申请已提交。请记下案件号 {readable(case.case_no)} 和 6 位查询码 {code}（只显示这一次，"
+        "短信里也有），凭它们随时查看各事项的办理进度。",
     }
 
 
@@ -242,6 +253,8 @@ def remember_answer(
         return
     stored = dict(answer)
     stored["access_token"] = encrypt(answer["access_token"])
+    stored["progress_code"] = encrypt(answer["progress_code"])
+    stored["message"] = answer["message"].replace(answer["progress_code"], _CODE_SLOT)  # never in clear
     session.add(
         IdempotencyRecord(
             key=idempotency_key,
@@ -288,10 +301,10 @@ def submit_application(
 
     app = check_application(session, body, channel)
     try:
-        case, token = open_case(session, app, staff_id, idempotency_key)
+        case, token, code = open_case(session, app, staff_id, idempotency_key)
         open_tasks(session, case, app, staff_id)
-        tell_family_submitted(session, case)
-        answer = submission_answer(case, token, app)
+        tell_family_submitted(session, case, code)
+        answer = submission_answer(case, token, code, app)
         remember_answer(session, idempotency_key, req_hash, answer, case)
         record_access(session, actor, "create", "case", str(case.id))
         session.commit()

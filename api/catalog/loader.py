@@ -31,6 +31,10 @@ FILES = {
 }
 
 
+# The one wording of a refused region code, wherever a request names one (catalog, checklist, cases).
+UNKNOWN_REGION = "不认识这个行政区划代码，请填写贵州省内的省、市（州）或县（区）的 6 位代码。"
+
+
 class CatalogError(ValueError):
     pass
 
@@ -59,6 +63,10 @@ class Catalog:
         f = self.situation_fields.get(field_key)
         labels = {v.value: v.label for v in (f.values if f else [])}
         return labels.get(value, str(value))
+
+    def knows_region(self, code: str | None) -> bool:
+        """No code (the default region applies) or a code of the province, a 市州 or a county."""
+        return code is None or code in self.regions
 
     @property
     def default_region(self) -> str:

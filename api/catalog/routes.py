@@ -7,7 +7,7 @@ import datetime as dt
 from fastapi import APIRouter, Depends, Query
 
 from api.catalog import service
-from api.catalog.loader import get_catalog
+from api.catalog.loader import UNKNOWN_REGION, get_catalog
 from api.errors import ApiError, error_responses
 from api.security.ratelimit import rate_limit
 
@@ -15,10 +15,8 @@ router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
 
 def _region(region: str | None) -> str | None:
-    if region is not None and region not in get_catalog().regions:
-        raise ApiError(
-            422, "unknown_region", f"不认识的行政区划代码 {region}，请填写贵州省内的省、市州或县代码"
-        )
+    if not get_catalog().knows_region(region):
+        raise ApiError(422, "unknown_region", UNKNOWN_REGION)
     return region
 
 

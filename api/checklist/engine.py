@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from api.catalog import schema as s
-from api.catalog.loader import Catalog
+from api.catalog.loader import UNKNOWN_REGION, Catalog
 from api.checklist import calendar
 from api.checklist.schemas import (
     ChecklistResult,
@@ -342,10 +342,8 @@ def build_checklist(
     region: str | None = None,
 ) -> ChecklistResult:
     region = region or catalog.default_region
-    if region not in catalog.regions:
-        raise ChecklistInputError(
-            "region", f"不认识的行政区划代码 {region}，请填写贵州省内的省、市州或县代码"
-        )
+    if not catalog.knows_region(region):
+        raise ChecklistInputError("region", UNKNOWN_REGION)
     sit = Situation(normalize_situation(catalog, situation), catalog)
     if items is not None:
         if not items:

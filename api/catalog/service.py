@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -108,8 +110,22 @@ def summary(catalog: Catalog, item: s.Item, region: str | None = None) -> dict:
 
 
 # ------------------------------------------------------------------ hotline lookup
+#
+# Every surface is the catalog's own (an item's official and colloquial names and phrasings, a
+# referral's name and phrasings), never a copied list. Four signals, the best one counts per item:
+# - typed Latin letters: pinyin initials ("hkzx", "zx hk") or full pinyin ("hukou zhuxiao"), exact,
+#   as a prefix, or fuzzy (rapidfuzz) for a mistyped letter;
+# - Chinese text containing a surface, or contained in one (the longer the shared text, the surer);
+# - the same by sound: a surface whose pinyin is in the query's pinyin (户口住销 → 户口注销, a
+#   homophone typed by a pinyin input method), and fuzzy pinyin for a short query;
+# - a colloquial question: the character pairs it shares with an item's surfaces, weighted by how
+#   few items use each pair (IDF over the catalog), so 银行卡 points at the deposits and 去世 at none.
 
 _t2s = opencc.OpenCC("t2s")
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
+_NOT_WORD = re.compile(r"[^0-9a-zA-Z\u4e00-\u9fff]+")  # spaces, apostrophes, brackets, 、 ...
+PAIR_WEIGHT = 10.0  # points per unit of shared-pair IDF (measured on the train part of real questions)
+PAIR_CAP = 92.0  # a question's shared pairs never outrank an exact name
 
 
 @dataclass(frozen=True)
@@ -121,52 +137,115 @@ class _Entry:
     pinyin: str
 
 
-def _entries(catalog: Catalog) -> list[_Entry]:
-    out = []
-    for kind, objs in (("item", catalog.items.values()), ("referral", catalog.referrals.values())):
-        for obj in objs:
-            names = [obj.name, *obj.phrasings] + ([obj.colloquial_name] if kind == "item" else [])
-            for surface in dict.fromkeys(names):
-                out.append(
-                    _Entry(
-                        kind,
-                        obj.key,
-                        surface,
-                        "".join(lazy_pinyin(surface, style=Style.FIRST_LETTER)).lower(),
-                        "".join(lazy_pinyin(surface)).lower(),
-                    )
-                )
+@dataclass(frozen=True)
+class _Index:
+    entries: list[_Entry]
+    pairs: dict[tuple[str, str], frozenset[str]]  # (kind, key) → character pairs of its surfaces
+    idf: dict[str, float]
+
+
+def _pairs(text: str) -> set[str]:
+    out: set[str] = set()
+    for run in _HAN.findall(text):
+        out.update(run[i : i + 2] for i in range(len(run) - 1))
     return out
 
 
+def _surfaces(catalog: Catalog) -> dict[tuple[str, str], list[str]]:
+    out: dict[tuple[str, str], list[str]] = {}
+    for item in catalog.items.values():
+        out[("item", item.key)] = list(dict.fromkeys([item.name, item.colloquial_name, *item.phrasings]))
+    for ref in catalog.referrals.values():
+        out[("referral", ref.key)] = list(dict.fromkeys([ref.name, *ref.phrasings]))
+    return out
+
+
+def _entries(catalog: Catalog) -> list[_Entry]:
+    return [
+        _Entry(
+            kind,
+            key,
+            surface,
+            _NOT_WORD.sub("", "".join(lazy_pinyin(surface, style=Style.FIRST_LETTER))).lower(),
+            _NOT_WORD.sub("", "".join(lazy_pinyin(surface))).lower(),
+        )
+        for (kind, key), surfaces in _surfaces(catalog).items()
+        for surface in surfaces
+    ]
+
+
 @lru_cache(maxsize=4)
-def _index(catalog: Catalog) -> list[_Entry]:
-    return _entries(catalog)
+def _index(catalog: Catalog) -> _Index:
+    pairs = {
+        k: frozenset().union(*(_pairs(_t2s.convert(s)) for s in surfaces))
+        for k, surfaces in _surfaces(catalog).items()
+    }
+    df: dict[str, int] = {}
+    for ps in pairs.values():
+        for p in ps:
+            df[p] = df.get(p, 0) + 1
+    n = len(pairs)
+    return _Index(_entries(catalog), pairs, {p: math.log(n / d) for p, d in df.items()})
 
 
-def _score(query: str, entry: _Entry) -> float:
-    if query.isascii():
-        q = query.lower().replace(" ", "")
-        if q == entry.initials or q == entry.pinyin:
-            return 100.0
-        if entry.initials.startswith(q) or entry.pinyin.startswith(q):
-            return 90.0 * min(1.0, len(q) / max(len(entry.initials), 1) + 0.5)
-        return max(fuzz.ratio(q, entry.initials), fuzz.partial_ratio(q, entry.pinyin)) * 0.8
+def _score_latin(q: str, entry: _Entry) -> float:
+    if q == entry.initials or q == entry.pinyin:
+        return 100.0
+    if entry.initials.startswith(q) or entry.pinyin.startswith(q):
+        return 90.0 * min(1.0, len(q) / max(len(entry.initials), 1) + 0.5)
+    return max(fuzz.ratio(q, entry.initials), fuzz.partial_ratio(q, entry.pinyin)) * 0.8
+
+
+def _score_han(query: str, query_pinyin: str, entry: _Entry) -> float:
     if entry.surface in query or query in entry.surface:
         # the longer the shared text, the surer the match
         return 80.0 + 20.0 * min(len(entry.surface), len(query)) / max(len(entry.surface), len(query))
-    return fuzz.partial_ratio(query, entry.surface) * 0.85
+    score = fuzz.partial_ratio(query, entry.surface) * 0.85
+    # the same sounds: a homophone typed by a pinyin input method (户口住销)
+    if len(entry.surface) >= 3 and entry.pinyin in query_pinyin:
+        score = max(score, 72.0 + 18.0 * len(entry.pinyin) / len(query_pinyin))
+    elif len(query) >= 3 and query_pinyin in entry.pinyin:
+        score = max(score, 72.0 + 18.0 * len(query_pinyin) / len(entry.pinyin))
+    elif 3 <= len(query) <= 8:
+        score = max(score, fuzz.partial_ratio(query_pinyin, entry.pinyin) * 0.8)
+    return score
 
 
-def lookup(catalog: Catalog, query: str, limit: int = 5, threshold: float = 55.0) -> list[dict]:
+def _pair_scores(index: _Index, query: str) -> dict[tuple[str, str], float]:
+    q = _pairs(query)
+    out = {}
+    for k, ps in index.pairs.items():
+        shared = sum(index.idf[p] for p in q & ps)
+        if shared:
+            x = PAIR_WEIGHT * shared  # linear up to 80, then slowly towards PAIR_CAP (ties stay apart)
+            out[k] = x if x <= 80.0 else 80.0 + (PAIR_CAP - 80.0) * (1.0 - math.exp(-(x - 80.0) / 40.0))
+    return out
+
+
+def lookup(catalog: Catalog, query: str, limit: int = 5, threshold: float = 60.0) -> list[dict]:
+    """Ranked items and referral topics for what a caller said or a staff member typed."""
     q = _t2s.convert(query.strip())
+    index = _index(catalog)
     best: dict[tuple[str, str], tuple[float, str]] = {}
-    for entry in _index(catalog):
-        score = _score(q, entry)
-        k = (entry.kind, entry.key)
+
+    def offer(k: tuple[str, str], score: float, surface: str) -> None:
         if score >= threshold and score > best.get(k, (0.0, ""))[0]:
-            best[k] = (score, entry.surface)
-    ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:limit]
+            best[k] = (score, surface)
+
+    latin = _NOT_WORD.sub("", q).lower()
+    if latin.isascii():
+        if latin:
+            for entry in index.entries:
+                offer((entry.kind, entry.key), _score_latin(latin, entry), entry.surface)
+    else:
+        q_pinyin = "".join(lazy_pinyin(q)).lower()
+        for entry in index.entries:
+            offer((entry.kind, entry.key), _score_han(q, q_pinyin, entry), entry.surface)
+        for k, score in _pair_scores(index, q).items():
+            offer(k, score, "")
+    # ties: items before referral topics, then the catalog's order
+    order = {k: n for n, k in enumerate(index.pairs)}
+    ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0][0] != "item", order[kv[0]]))[:limit]
     out = []
     for (kind, key), (score, surface) in ranked:
         obj = catalog.items[key] if kind == "item" else catalog.referrals[key]
@@ -176,7 +255,7 @@ def lookup(catalog: Catalog, query: str, limit: int = 5, threshold: float = 55.0
                 "key": key,
                 "name": obj.name,
                 "colloquial_name": getattr(obj, "colloquial_name", obj.name),
-                "matched": surface,
+                "matched": surface or None,
                 "score": round(score, 1),
                 "department_name": catalog.departments[obj.department].name if kind == "item" else None,
                 "where": obj.where,

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from api.cases.routes import router as cases_router
 from api.catalog.loader import get_catalog
 from api.catalog.routes import router as catalog_router
+from api.chat.routes import router as chat_router
 from api.checklist.routes import router as checklist_router
 from api.dispatch.routes import router as dispatch_router
 from api.errors import install_error_handlers
@@ -32,6 +33,7 @@ ROUTERS = [health_router, catalog_router, checklist_router]
 ROUTERS += [cases_router, tasks_router, sharing_router, ratings_router, stats_router]
 ROUTERS += [dispatch_router, security_router]
 ROUTERS += [web_router]
+ROUTERS += [chat_router]
 
 
 @asynccontextmanager

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     redis_url: str = "redis://127.0.0.1:6379/0"
     api_public_url: str = "http://127.0.0.1:8000"
+    # the assistant (Rasa) behind the widget's proxy POST /api/v1/chat: its REST channel, with a timeout
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
 
 
 @lru_cache

@@ -182,6 +182,7 @@ RATE_LIMIT_DEFAULTS = {
     "RATE_LIMIT_CHECKLIST": "120/minute",  # POST /checklist per conversation / address
     "RATE_LIMIT_CASE_LOOKUP_FAILURES": "30/minute",  # wrong case number or token, per client and case
     "RATE_LIMIT_CREDENTIAL_FAILURES": "30/minute",  # wrong X-Api-Key/X-Staff-Token/token/assistant key
+    "RATE_LIMIT_CHAT": "60/minute",  # POST /chat and /chat/ratings (the website widget) per address
 }
 
 

@@ -37,6 +37,11 @@ class RatingSummary(BaseModel):
     distribution: dict[str, int]
 
 
+class AnswerRatings(BaseModel):
+    helpful: int = Field(description="网站聊天窗口里评为“有帮助”的回答数")
+    not_helpful: int = Field(description="评为“没帮助”的回答数")
+
+
 class Stats(BaseModel):
     as_of: dt.date
     since: dt.date | None
@@ -47,3 +52,7 @@ class Stats(BaseModel):
     by_department: list[NamedGroup]
     by_staff: list[NamedGroup] = Field(description="按经办人（工号）；经办人评价用 staff_score")
     ratings: RatingSummary
+    answer_ratings: AnswerRatings = Field(
+        default_factory=lambda: AnswerRatings(helpful=0, not_helpful=0),
+        description="在线助手回答的有帮助 / 没帮助（按评价时间）",
+    )

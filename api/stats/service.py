@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from api import clock
 from api.cases.models import Case
 from api.catalog.loader import get_catalog
+from api.chat.service import answer_rating_counts
 from api.checklist.calendar import is_working_day
 from api.ratings.models import Rating
 from api.tasks.models import Task, TaskStatus
@@ -81,6 +82,13 @@ def compute(session: Session, since: dt.date | None = None, until: dt.date | Non
         cq = cq.where(Case.created_at < end)
         tq = tq.where(Case.created_at < end)
     case_counts = {status: n for status, n in session.execute(cq).all()}
+    answers = answer_rating_counts(
+        session,
+        dt.datetime.combine(since, dt.time()) - dt.timedelta(hours=8) if since else None,
+        dt.datetime.combine(until + dt.timedelta(days=1), dt.time()) - dt.timedelta(hours=8)
+        if until
+        else None,
+    )
 
     ratings: dict[int, tuple[int, int | None]] = {
         task_id: (score, staff_score)
@@ -141,4 +149,5 @@ def compute(session: Session, since: dt.date | None = None, until: dt.date | Non
         "by_department": named(by_dept, {k: d.short_name for k, d in cat.departments.items()}),
         "by_staff": named(by_staff, {}),
         "ratings": {"count": sum(distribution.values()), "distribution": distribution},
+        "answer_ratings": answers,
     }

@@ -72,6 +72,7 @@ def test_the_defaults_are_the_documented_ones(monkeypatch):
         "RATE_LIMIT_CHECKLIST": "120 per 1 minute",
         "RATE_LIMIT_CASE_LOOKUP_FAILURES": "30 per 1 minute",
         "RATE_LIMIT_CREDENTIAL_FAILURES": "30 per 1 minute",
+        "RATE_LIMIT_CHAT": "60 per 1 minute",
     }
     monkeypatch.setenv("RATE_LIMIT_LOOKUP", "5 per 30 seconds")
     assert str(config.rate_limit_item("RATE_LIMIT_LOOKUP")) == "5 per 30 second"

@@ -32,9 +32,12 @@ def _headers_for(creds: Creds, case: dict, path: str, method: str) -> dict[str, 
     return creds.staff("admin")
 
 
-def test_no_server_errors(backend):
+def test_no_server_errors(backend, monkeypatch):
     from fastapi.testclient import TestClient
 
+    # the widget's proxy POST /api/v1/chat: no assistant behind it here, so its answer is the one
+    # expected 5xx, 503 assistant_unavailable (tests/api/test_chat.py covers it with a fake assistant)
+    monkeypatch.setenv("RASA_URL", "http://127.0.0.1:9")
     app = build_app(backend)
     creds = Creds()
     with TestClient(app) as c:
@@ -60,7 +63,8 @@ def test_no_server_errors(backend):
             headers.update(_headers_for(creds, real_case, case.path, case.method.upper()))
             response = case.call(headers=headers)
             statuses[response.status_code] += 1
-            if response.status_code >= 500:
+            assistant_down = case.path == "/api/v1/chat" and response.status_code == 503
+            if response.status_code >= 500 and not assistant_down:
                 failures.append(
                     f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:300]}"
                 )

@@ -37,6 +37,7 @@ from actions.validation import (
     latest_text,
     say,
 )
+from actions.widget_payload import progress_task
 
 log = logging.getLogger(__name__)
 
@@ -460,7 +461,13 @@ class ActionSubmitCase(Action):
         say(
             dispatcher,
             "\n".join(lines),
-            json_message={"items": [t["item"] for t in tasks], "case_no": case_no, "access_link": link},
+            json_message={
+                "items": [t["item"] for t in tasks],
+                "case_no": case_no,
+                "case_no_readable": readable,
+                "access_link": link,
+                "tasks": [progress_task(t) for t in tasks],  # the widget's case card
+            },
         )
         log.info("case %s submitted from the assistant", case_no)
         return [

@@ -16,6 +16,7 @@ from actions.api_client import ApiRefused, ApiUnavailable, CaseApi
 from actions.reading_form import ReadingFormValidation, pause_events
 from actions.texts import API_DOWN, HOTLINE
 from actions.validation import entity_values, latest_text, say
+from actions.widget_payload import progress_task
 
 _CASE_NO = re.compile(r"[A-Za-z]{2}\d{8}-?\d{5}-?\d")
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]{16,}")
@@ -93,7 +94,15 @@ class ActionCheckProgress(Action):
             dispatcher,
             "\n".join(lines),
             buttons=buttons,
-            json_message={"items": [t["item"] for t in case.get("tasks", [])], "case_no": case["case_no"]},
+            json_message={
+                "items": [t["item"] for t in case.get("tasks", [])],
+                "case_no": case["case_no"],
+                # the widget's progress view
+                "progress": {
+                    "case_no": case.get("case_no_readable") or case["case_no"],
+                    "tasks": [progress_task(t) for t in case.get("tasks", [])],
+                },
+            },
         )
         return []
 

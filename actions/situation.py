@@ -369,9 +369,25 @@ class ActionShowChecklist(Action):
             {"title": "好的，就这样办", "payload": "/affirm"},
             {"title": "先不办", "payload": "/deny"},
         ]
+        # the widget's checklist card: items with status and reasons, materials (exempt: why; 容缺)
+        item_fields = (
+            "key",
+            "status",
+            "reason",
+            "colloquial_name",
+            "time_limit_days",
+            "waits_for",
+            "instead",
+        )
+        material_fields = ("key", "name", "copies", "medium", "form", "exempt", "reason", "promise_allowed")
         compact = {
-            "items": [{k: i.get(k) for k in ("key", "status", "reason")} for i in result["items"]],
+            "items": [{k: i.get(k) for k in item_fields} for i in result["items"]],
+            "materials": [
+                {**{k: m.get(k) for k in material_fields}, "promise_note": m.get("promise_note")}
+                for m in result.get("materials", [])
+            ],
             "estimate": result.get("estimate"),
+            "reduction": (result.get("reduction") or {}).get("summary"),
         }
         say(
             dispatcher,

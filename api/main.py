@@ -17,6 +17,7 @@ from api.dispatch.routes import router as dispatch_router
 from api.errors import install_error_handlers
 from api.health import router as health_router
 from api.limits import BodySizeLimitMiddleware
+from api.progress.routes import router as progress_router
 from api.ratings.routes import router as ratings_router
 from api.security.masking_log import install_log_masking
 from api.security.routes import router as security_router
@@ -34,6 +35,7 @@ ROUTERS += [cases_router, tasks_router, sharing_router, ratings_router, stats_ro
 ROUTERS += [dispatch_router, security_router]
 ROUTERS += [web_router]
 ROUTERS += [chat_router]
+ROUTERS += [progress_router]
 
 
 @asynccontextmanager

@@ -18,6 +18,7 @@ MODEL_MODULES = (
     "api.security.models",
     "api.dispatch.outbox",
     "api.chat.models",
+    "api.progress.models",
 )
 
 

@@ -100,6 +100,8 @@ class Case(Base):
     payee_account_masked: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     access_token_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    # the short progress code (api/cases/progress_code.py), a keyed hash; NULL for older cases
+    progress_code_hash: Mapped[str | None] = mapped_column(String(128), nullable=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
     tasks: Mapped[list[Task]] = orm_relationship(

@@ -214,6 +214,10 @@ class CaseCreated(BaseModel):
     case_no: str
     case_no_readable: str
     access_token: str = Field(description="查询凭证，只在此时给出一次，请妥善保存")
+    progress_code: str | None = Field(
+        default=None,
+        description="6 位查询码（不含 0/O/1/I），与案件号一起查看进度；只在此时给出一次（短信里也有）",
+    )
     status: str
     tasks: list[TaskOut]
     checklist: dict[str, Any]

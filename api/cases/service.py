@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from api.cases.models import Case
 from api.cases.numbers import normalize_case_no, token_hash
+from api.cases.progress_code import is_session_token, session_case_id
 from api.cases.schemas import CaseCreate
 from api.catalog.loader import get_catalog
 from api.checklist.engine import ChecklistInputError, active_keys, build_checklist
@@ -207,10 +208,17 @@ def find_case(session: Session, case_no: str) -> Case | None:
 
 
 def case_for_access_token(session: Session, case_no: str | None, token: str) -> Case | None:
-    """The applicant's case for this token, or None. With case_no None, the token alone decides."""
+    """The applicant's case for this token — the access token, or a short-lived progress session
+    (api/cases/progress_code.py) — or None. With case_no None, the token alone decides."""
     if not token:
         return None
-    q = select(Case).where(Case.access_token_hash == token_hash(token))
+    if is_session_token(token):
+        case_id = session_case_id(token)
+        if case_id is None:
+            return None
+        q = select(Case).where(Case.id == case_id)
+    else:
+        q = select(Case).where(Case.access_token_hash == token_hash(token))
     if case_no is not None:
         norm = normalize_case_no(case_no)
         if norm is None:

@@ -23,6 +23,7 @@ from api.security.masking_log import install_log_masking
 from api.security.routes import router as security_router
 from api.settings import get_settings
 from api.sharing.routes import router as sharing_router
+from api.staff.routes import router as staff_router
 from api.startup import startup_checks
 from api.stats.routes import router as stats_router
 from api.tasks.routes import router as tasks_router
@@ -34,6 +35,7 @@ ROUTERS = [health_router, catalog_router, checklist_router]
 ROUTERS += [cases_router, tasks_router, sharing_router, ratings_router, stats_router]
 ROUTERS += [dispatch_router, security_router]
 ROUTERS += [web_router]
+ROUTERS += [staff_router]
 ROUTERS += [chat_router]
 ROUTERS += [progress_router]
 

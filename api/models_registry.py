@@ -17,6 +17,7 @@ MODEL_MODULES = (
     "api.ratings.models",
     "api.security.models",
     "api.dispatch.outbox",
+    "api.staff.models",
     "api.chat.models",
     "api.progress.models",
 )

@@ -59,5 +59,6 @@ if [ -n "$bot" ]; then
   echo "  Rasa HTTP API token: $RASA_TOKEN"
 fi
 if [ -f api/security/keys.py ]; then .venv/api/bin/python -m api.security.keys 2>/dev/null || true; fi
+if [ -f api/staff/seed.py ]; then .venv/api/bin/python -m api.staff.seed 2>/dev/null || true; fi
 echo "Logs in var/log/. Ctrl-C stops everything."
 wait -n "${pids[@]}"

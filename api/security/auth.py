@@ -37,8 +37,20 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("api.security")
 
-Role = Literal["applicant", "window_staff", "hotline_staff", "department", "admin"]
-ROLES: tuple[str, ...] = ("applicant", "window_staff", "hotline_staff", "department", "admin")
+Role = Literal[
+    "applicant", "window_staff", "hotline_staff", "department", "admin", "regional_admin", "supervisor"
+]
+# regional_admin and supervisor sign in through api.staff (browser pages) only; they are not in
+# STAFF_ROLES, so they see no case unless a route grants it explicitly.
+ROLES: tuple[str, ...] = (
+    "applicant",
+    "window_staff",
+    "hotline_staff",
+    "department",
+    "admin",
+    "regional_admin",
+    "supervisor",
+)
 STAFF_ROLES = ("window_staff", "hotline_staff", "admin")
 
 ROLE_TEXT = {
@@ -47,6 +59,8 @@ ROLE_TEXT = {
     "hotline_staff": "热线工作人员",
     "department": "承办部门",
     "admin": "管理员",
+    "regional_admin": "地区管理员",
+    "supervisor": "监督人员",
 }
 
 
@@ -57,6 +71,7 @@ class Principal:
     staff_id: str | None = None
     case_no: str | None = None
     request_id: str | None = None
+    region: str | None = None  # a regional administrator's region code (api.staff sign-in)
 
     @property
     def is_staff(self) -> bool:

@@ -80,6 +80,11 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/admin/outbox"): _row(403, admin=200),
     ("POST", "/api/v1/admin/outbox/{event_id}/retry"): _row(403, admin=404),
     ("GET", "/api/v1/admin/audit"): _row(403, admin=200),
+    # staff pages sign in with a session cookie (tests/api/test_staff_matrix.py checks every staff role);
+    # machine credentials open no staff session
+    ("POST", "/api/v1/staff/login"): _row(422, anonymous=422, bad_credential=422),
+    ("POST", "/api/v1/staff/logout"): _row(401),
+    ("GET", "/api/v1/staff/me"): _row(401),
 }
 
 

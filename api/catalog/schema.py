@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Key = str  # lower_snake_case, ASCII; checked by the validator below
 Condition = dict[str, list[str | bool]]  # {situation_field: [allowed values]}, all must hold
@@ -118,6 +118,27 @@ class Step(Strict):
     detail: str
 
 
+class ResultField(Strict):
+    """One field a department fills in when it completes the item (办理结果), shown to the family with
+    its label and printed on the result document. Only what the item's 办理结果 names; no figure is
+    preset (amounts are entered by the department from its own system)."""
+
+    key: Key
+    label: str  # 户口注销证明编号, 发放金额（元）, 查询结果 ...
+    kind: Literal["text", "amount", "date", "month", "yes_no", "choice"] = "text"
+    required: bool = True
+    options: list[str] = Field(default_factory=list)  # kind choice: the answers
+    hint: str | None = None  # a plain note for the clerk
+
+    _key = field_validator("key")(_check_key)
+
+    @model_validator(mode="after")
+    def _options(self) -> ResultField:
+        if (self.kind == "choice") != bool(self.options):
+            raise ValueError("options are given exactly when kind is choice")
+        return self
+
+
 class Item(Strict):
     key: Key
     code: str  # 事项编码; provisional until the province publishes codes
@@ -138,6 +159,8 @@ class Item(Strict):
     time_limit_note: str | None = None
     prerequisites: list[Prerequisite] = Field(default_factory=list)
     result: str  # 办理结果
+    result_fields: list[ResultField] = Field(default_factory=list)  # what the department records on completion
+    paper_original: bool = False  # the result is a paper certificate that can be mailed (证照送达)
     steps: list[Step]  # 办事流程
     fee: str = "不收费"
     where: str  # 办理地点 in general terms

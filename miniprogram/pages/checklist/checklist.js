@@ -1,0 +1,61 @@
+// The checklist: the one the assistant made in the chat (kept on the phone), or one made here by
+// choosing items (POST /api/v1/checklist). Questions the chosen items still need are answered in the
+// chat, where the assistant asks them in plain words.
+const { createApi } = require('../../utils/request')
+const { checklistCard } = require('../../utils/messages')
+const prefs = require('../../utils/prefs')
+
+Component({
+  data: {
+    items: [],
+    card: null,
+    missing: 0,
+    error: '',
+    loading: false,
+    large: false,
+  },
+  lifetimes: {
+    attached() {
+      this.api = createApi()
+      const kept = wx.getStorageSync('gz.checklist')
+      this.setData({ card: kept && kept.type === 'checklist' ? kept : null, large: prefs.large() })
+      this.ready = this.loadItems()
+    },
+  },
+  methods: {
+    loadItems() {
+      return this.api
+        .items()
+        .then((list) => {
+          const items = (list || [])
+            .filter((i) => !i.extended)
+            .map((i) => ({ key: i.key, name: i.colloquial_name || i.name, official: i.name, checked: false }))
+          this.setData({ items, error: '' })
+        })
+        .catch((err) => this.setData({ error: err.message }))
+    },
+    onToggle(e) {
+      const key = e.currentTarget.dataset.key
+      const items = this.data.items.map((i) => (i.key === key ? Object.assign({}, i, { checked: !i.checked }) : i))
+      this.setData({ items })
+    },
+    onMake() {
+      const chosen = this.data.items.filter((i) => i.checked).map((i) => i.key)
+      if (!chosen.length) {
+        this.setData({ error: '请先点选要办的事（可以选几件）。' })
+        return Promise.resolve()
+      }
+      const names = {}
+      this.data.items.forEach((i) => (names[i.key] = i.name))
+      this.setData({ loading: true, error: '' })
+      return this.api
+        .checklist({}, chosen)
+        .then((result) => {
+          const card = checklistCard(result, names)
+          wx.setStorageSync('gz.checklist', card)
+          this.setData({ card, missing: (result.missing_fields || []).length, loading: false })
+        })
+        .catch((err) => this.setData({ error: err.message, loading: false }))
+    },
+  },
+})

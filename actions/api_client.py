@@ -110,6 +110,9 @@ FAMILY_MESSAGES: dict[str, str] = {
     "invalid_access_token": "查询码不对。请核对案件号和查询码；"
     f"查询码丢了，请带身份证到窗口或拨打 {HOTLINE}。",
     "unauthenticated": "请先告诉我案件号和查询码（提交申请时给您的），我再帮您查。",
+    "wrong_progress_code": "案件号或查询码不对。查询码是 6 位数字和字母，在提交申请时的短信里；"
+    f"也可以在进度页面用申请人手机号收验证码查看，或拨打 {HOTLINE}。",
+    "invalid_progress_code": "查询码是 6 位数字和字母，在提交申请时的短信里，请核对后再发给我。",
     "item_not_in_case": "您的案件里没有这件事，请核对事项名称。",
     "not_completed": "这件事还没有办完，办完后再来评价吧。",
     "already_rated": "这件事您已经评价过了，谢谢您的反馈。",
@@ -281,6 +284,12 @@ class CaseApi:
         body, _ = await self._request(
             "GET", f"/api/v1/cases/{case_no}", headers={"Authorization": f"Bearer {access_token}"}
         )
+        return body
+
+    async def progress_by_code(self, case_no: str, code: str) -> dict:
+        """Case number + the 6-character progress code → ``{"case": <progress view>, "access_token":
+        <a 30-minute token usable like the access token>, ...}`` (api/progress/routes.py)."""
+        body, _ = await self._request("POST", f"/api/v1/cases/{case_no}/progress-code", json={"code": code})
         return body
 
     async def rate(self, case_no: str, access_token: str, item: str, score: int) -> dict:

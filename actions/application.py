@@ -444,6 +444,7 @@ class ActionSubmitCase(Action):
             return [SlotSet("api_failed", None)]
         case_no = created["case_no"]
         token = created["access_token"]
+        code = created.get("progress_code")  # the short code a family can copy (6 characters)
         readable = created.get("case_no_readable") or case_no
         # the readable form (SH20261129-48273-5) in the link: a long digit run would be masked as an
         # account number; the access code sits in the fragment, which browsers never send to a server
@@ -452,8 +453,11 @@ class ActionSubmitCase(Action):
         lines = [
             "申请已经提交好了，各部门会同时办理。",
             f"案件号：{readable}",
-            f"查询码：{token}（只显示这一次，请截图或抄下来保存好）",
+            f"查询码：{code}（6 位数字和字母，只显示这一次，短信里也有，请和案件号一起抄下来）"
+            if code
+            else f"查询码：{token}（只显示这一次，请截图或抄下来保存好）",
             f"查看进度：{link}",
+            "以后也可以打开进度页，或直接对我说案件号和查询码，查看办理进度。",
         ]
         if tasks:
             lines.append("这次办理的事：" + "、".join(t.get("colloquial_name") or t["item"] for t in tasks))
@@ -466,6 +470,7 @@ class ActionSubmitCase(Action):
                 "case_no": case_no,
                 "case_no_readable": readable,
                 "access_link": link,
+                "progress_code": code,
                 "tasks": [progress_task(t) for t in tasks],  # the widget's case card
             },
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -20,6 +21,33 @@ from actions.widget_payload import progress_task
 
 _CASE_NO = re.compile(r"[A-Za-z]{2}\d{8}-?\d{5}-?\d")
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]{16,}")
+# The short progress code (api/cases/progress_code.py): 6 characters of 2-9 and A-Z without I and O,
+# typed in any case, possibly as two groups of three ("4k7 p2m", "4K7-P2M").
+_CODE_CHARS = "2-9A-HJ-NP-Za-hj-np-z"
+_SHORT_CODE = re.compile(
+    rf"(?<![A-Za-z0-9])([{_CODE_CHARS}]{{3}})[ \-]?([{_CODE_CHARS}]{{3}})(?![A-Za-z0-9])"
+)
+
+
+def short_code(text: str) -> str | None:
+    """The progress code in a message ("案件号 SH...，查询码 4K7P2M"), upper-cased, or None."""
+    m = _SHORT_CODE.search(_CASE_NO.sub(" ", text))
+    return (m.group(1) + m.group(2)).upper() if m else None
+
+
+def is_short_code(value: str | None) -> bool:
+    return bool(value) and re.fullmatch(rf"[{_CODE_CHARS}]{{6}}", value or "") is not None
+
+
+async def open_case(api: CaseApi, case_no: str, credential: str) -> tuple[dict, str]:
+    """The case's progress view and a bearer token for it, from the access token or a short code
+    (exchanged each time: a success is free, and the short-lived token it gives is never kept)."""
+    if is_short_code(credential):
+        out = await api.progress_by_code(case_no, credential)
+        return out["case"], out["access_token"]
+    return await api.case(case_no, credential), credential
+
+
 SCORES = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意"}
 
 
@@ -48,14 +76,15 @@ class ValidateProgressForm(ReadingFormValidation):
 
     @staticmethod
     def _numbers(tracker: Tracker) -> list:
-        text = latest_text(tracker)
+        text = unicodedata.normalize("NFKC", latest_text(tracker))
         events: list = []
         m = _CASE_NO.search(text)
         if m:
             events.append(SlotSet("case_no", m.group(0).upper().replace("-", "")))
         token = _TOKEN.search(_CASE_NO.sub(" ", text))
-        if token and (m or tracker.get_slot("case_no")):
-            events.append(SlotSet("access_token", token.group(0)))
+        code = short_code(text) if token is None else None
+        if (token or code) and (m or tracker.get_slot("case_no")):
+            events.append(SlotSet("access_token", token.group(0) if token else code))
         return events
 
 
@@ -68,7 +97,7 @@ class ActionCheckProgress(Action):
         if not case_no or not token:  # the progress form stopped before a case was named
             return []
         try:
-            case = await CaseApi().case(case_no, token)
+            case, _ = await open_case(CaseApi(), case_no, token)
         except ApiUnavailable:
             say(dispatcher, API_DOWN)
             return []
@@ -131,7 +160,7 @@ class ActionRateService(Action):
         score = int(scores[0])
         api = CaseApi()
         try:
-            case = await api.case(case_no, token)
+            case, token = await open_case(api, case_no, token)
             rated, skipped = [], []
             for t in case.get("tasks", []):
                 if t["status"] != "completed":

@@ -47,6 +47,7 @@ def case_api(tmp_path_factory: pytest.TempPathFactory) -> str:
         "DATABASE_URL": f"sqlite:///{tmp / 'cases.db'}",
         "SECRET_KEY": "bot-tests-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         "PYTHONPATH": str(ROOT),
+        "SMS_OUTBOX_FILE": str(tmp / "sms-outbox.jsonl"),  # the fake SMS adapter's outbox, not var/
     }
     subprocess.run(
         [API_PYTHON, "-m", "alembic", "upgrade", "head"], cwd=ROOT, env=env, check=True, capture_output=True

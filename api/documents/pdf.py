@@ -47,7 +47,8 @@ def latin_font_path() -> Path:
 
 
 class Document(FPDF):
-    """A4 portrait with a footer line and "page n / N" on every page."""
+    """A4 portrait with a footer line and the page number on every page (no "of N": fpdf2 fills in
+    the total after the text is laid out, without the fallback font that has the digits)."""
 
     def __init__(self, footer: str = "") -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
@@ -57,8 +58,8 @@ class Document(FPDF):
         self.set_y(-12)
         self.set_font(FONT_NAME, size=8)
         self.set_text_color(90, 90, 90)
-        text = f"{self.footer_text}　第 {self.page_no()} / {{nb}} 页" if self.footer_text else ""
-        self.cell(0, 5, text or f"第 {self.page_no()} / {{nb}} 页", align="C")
+        page = f"第 {self.page_no()} 页"
+        self.cell(0, 5, f"{self.footer_text}　{page}" if self.footer_text else page, align="C")
         self.set_text_color(0, 0, 0)
 
 

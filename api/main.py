@@ -29,12 +29,14 @@ from api.stats.routes import router as stats_router
 from api.tasks.routes import router as tasks_router
 from api.web.bundles import mount_web_bundles
 from api.web.routes import router as web_router
+from api.wechat.routes import router as wechat_router
 
 # Each domain area contributes one router; add new areas here.
 ROUTERS = [health_router, catalog_router, checklist_router]
 ROUTERS += [cases_router, tasks_router, sharing_router, ratings_router, stats_router]
 ROUTERS += [dispatch_router, security_router]
 ROUTERS += [web_router]
+ROUTERS += [wechat_router]
 ROUTERS += [staff_router]
 ROUTERS += [chat_router]
 ROUTERS += [progress_router]

@@ -85,6 +85,10 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/api/v1/staff/login"): _row(422, anonymous=422, bad_credential=422),
     ("POST", "/api/v1/staff/logout"): _row(401),
     ("GET", "/api/v1/staff/me"): _row(401),
+    # the mini-program's sign-in consults no principal: WeChat login is not configured here (503 for
+    # all), and only our own WeChat session is a valid bearer (tests/api/test_wechat_session.py)
+    ("POST", "/api/v1/wechat/session"): _row(503, anonymous=503, bad_credential=503),
+    ("GET", "/api/v1/wechat/session"): _row(401),
 }
 
 
@@ -134,6 +138,7 @@ def _request(world: dict[str, Any], method: str, path: str) -> dict[str, Any]:
         },
         "/api/v1/cases/{case_no}/ratings": {"item": "death_cert_normal", "score": 5},
         "/api/v1/cases/{case_no}/tasks/{item}/resubmit": {"note": "已补充"},
+        "/api/v1/wechat/session": {"code": "081wxlogincode"} if method == "POST" else None,
     }.get(path)
     return {"method": method, "url": url, "json": body}
 

@@ -64,7 +64,9 @@ def test_no_server_errors(backend, monkeypatch):
             response = case.call(headers=headers)
             statuses[response.status_code] += 1
             assistant_down = case.path == "/api/v1/chat" and response.status_code == 503
-            if response.status_code >= 500 and not assistant_down:
+            # WeChat sign-in is not configured here: 503 wechat_not_configured (test_wechat_session.py)
+            wechat_off = case.path == "/api/v1/wechat/session" and response.status_code == 503
+            if response.status_code >= 500 and not assistant_down and not wechat_off:
                 failures.append(
                     f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:300]}"
                 )

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from api.cases.routes import router as cases_router
 from api.catalog.loader import get_catalog
 from api.catalog.routes import router as catalog_router
+from api.chat.cors import WidgetCorsMiddleware
 from api.chat.routes import router as chat_router
 from api.checklist.routes import router as checklist_router
 from api.dispatch.routes import router as dispatch_router
@@ -62,6 +63,7 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware)  # 413 before a body larger than 256 KB is parsed
+    app.add_middleware(WidgetCorsMiddleware)  # the chat widget on other origins (WIDGET_ORIGINS)
     for router in ROUTERS:
         app.include_router(router)
     mount_web_bundles(app)  # /static/<name>/ from web/<name>/dist, when built

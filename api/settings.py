@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     # the assistant (Rasa) behind the widget's proxy POST /api/v1/chat: its REST channel, with a timeout
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    # pages of other origins (the provincial site) that embed the widget: comma-separated origins
+    widget_origins: str = ""
 
 
 @lru_cache

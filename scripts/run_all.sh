@@ -11,6 +11,8 @@ export CASE_PUBLIC_URL="${CASE_PUBLIC_URL:-http://127.0.0.1:$API_PORT}"
 # A token made for this run (never a known default); the browser may call Rasa only from our pages.
 export RASA_TOKEN="${RASA_TOKEN:-$(.venv/api/bin/python -c 'import secrets; print(secrets.token_urlsafe(24))')}"
 RASA_CORS="${RASA_CORS:-http://127.0.0.1:$API_PORT}"
+# the website widget talks to the API only; the API forwards to Rasa's REST channel here
+export RASA_URL="${RASA_URL:-http://127.0.0.1:$RASA_PORT}"
 mkdir -p var/log
 
 pids=()
@@ -54,6 +56,9 @@ fi
 echo
 echo "Ready."
 echo "  Case API and pages:  http://127.0.0.1:$API_PORT/      (OpenAPI: http://127.0.0.1:$API_PORT/docs)"
+if [ -f web/widget/dist/widget.js ]; then
+  echo "  Chat widget:         http://127.0.0.1:$API_PORT/   (embed: <script src=\"http://127.0.0.1:$API_PORT/static/widget/widget.js\" data-api=\"http://127.0.0.1:$API_PORT\"></script>)"
+fi
 if [ -n "$bot" ]; then
   echo "  Assistant (REST):    http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook"
   echo "  Rasa HTTP API token: $RASA_TOKEN"

@@ -160,3 +160,39 @@ def test_answer_ratings_refuse_bad_bodies(api) -> None:
         {"sender": sender(), "message_id": "m1", "helpful": True, "answer": "字" * 2001},
     ):
         assert api.post("/api/v1/chat/ratings", json=body).status_code == 422
+
+
+def test_cors_only_for_the_widget_routes_and_the_configured_origins(monkeypatch, sqlite_url) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.api.conftest import build_app
+
+    site = "https://www.guizhou.gov.cn"
+    monkeypatch.setenv("WIDGET_ORIGINS", f"{site}, https://zwfw.guizhou.gov.cn/")
+    with TestClient(build_app(sqlite_url)) as c:
+        pre = c.options(
+            "/api/v1/chat",
+            headers={
+                "Origin": site,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type",
+            },
+        )
+        assert pre.status_code == 200 and pre.headers["access-control-allow-origin"] == site
+        assert "access-control-allow-credentials" not in pre.headers
+        r = c.get("/api/v1/chat/phrases", headers={"Origin": site})
+        assert r.headers["access-control-allow-origin"] == site
+        # an error answer is readable too (the Chinese message reaches the family)
+        r = c.post("/api/v1/chat", json={"sender": "x"}, headers={"Origin": site})
+        assert r.status_code == 422 and r.headers["access-control-allow-origin"] == site
+        r = c.get("/api/v1/chat/phrases", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in r.headers
+        r = c.get("/api/v1/items", headers={"Origin": site})
+        assert "access-control-allow-origin" not in r.headers
+    monkeypatch.delenv("WIDGET_ORIGINS")
+    from api import settings
+
+    settings.get_settings.cache_clear()
+    with TestClient(build_app(sqlite_url)) as c:
+        r = c.get("/api/v1/chat/phrases", headers={"Origin": site})
+        assert "access-control-allow-origin" not in r.headers

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse
 
 from api.catalog.loader import get_catalog
-from api.web.bundles import bundle_ready
+from api.web.case_page import CASE_PAGE as _CASE_PAGE
 
 router = APIRouter(include_in_schema=False)
 
@@ -24,15 +24,6 @@ def index() -> str:
         f"<td>{catalog.time_limit(i.key)} 个工作日</td></tr>"
         for i in catalog.items.values()
     )
-    # the website chat widget (web/widget): the same one script tag any page of the provincial site uses
-    if bundle_ready("widget"):
-        widget = (
-            '<div id="gz-chat"></div>'
-            '<script src="/static/widget/widget.js" data-target="gz-chat" '
-            'data-title="身后事在线咨询"></script>'
-        )
-    else:
-        widget = "<p>在线咨询窗口还没有构建（运行 <code>make web</code>），可以先拨打 12345 咨询。</p>"
     referrals = "".join(
         f"<li><b>{escape(r.name)}</b>：{escape(r.where)}</li>" for r in catalog.referrals.values()
     )
@@ -47,9 +38,6 @@ text-align:left}}small{{color:#666}}</style></head><body>
 <p>亲人离世后的证明开具、户口注销、养老金和医保、公积金、存款等事项，一次申请、一套材料、各部门并行办理。</p>
 <p><a href="/docs">接口文档（OpenAPI）</a> · <a href="/api/v1/items">事项目录 JSON</a> ·
 <a href="/healthz">运行状态</a></p>
-<h2>在线咨询</h2>
-<p>直接打字问，比如“我爸走了，要办些什么”；助手会列出清单、帮您一次提交申请，之后也能在这里查进度。</p>
-{widget}
 <h2>可以一起办的事项</h2>
 <table><tr><th>通俗名称</th><th>正式名称</th><th>部门</th><th>默认时限</th></tr>{rows}</table>
 <h2>不在本次“一件事”里、需要另外去办的</h2><ul>{referrals}</ul>
@@ -63,55 +51,8 @@ def case_page(case_no: Annotated[str, Path(max_length=40)]) -> str:
 
     The access code travels in the URL fragment (#token=...), which browsers never send to a server, so
     it appears in no log; the page's script reads it and asks GET /api/v1/cases/{case_no} with it.
-    The page itself carries no case data: without the code it shows nothing but a form to enter it.
+    The page itself carries no case data: without a credential it shows the forms to enter the case
+    number and the 6-character progress code, or the applicant's phone for an SMS code
+    (api/web/case_page.py).
     """
     return _CASE_PAGE.replace("__CASE_NO__", escape(case_no))
-
-
-_CASE_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>办理进度 · 个人身后“一件事”</title>
-<style>body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;max-width:44rem;margin:1.5rem auto;
-padding:0 1rem;color:#222}li{margin:.6rem 0}.muted{color:#666}.err{color:#a40000}
-input{font-size:1rem;padding:.3rem;width:100%;max-width:26rem}
-button{font-size:1rem;padding:.3rem .8rem}</style>
-</head><body>
-<h1>办理进度</h1>
-<p class="muted">案件号：<b id="case-no">__CASE_NO__</b></p>
-<form id="ask" hidden><label>请输入提交时给您的查询码：<br><input id="code" autocomplete="off"></label>
-<button>查看</button></form>
-<p id="message" role="status">正在查询……</p>
-<ul id="tasks"></ul>
-<p class="muted">有疑问请拨打 12345 政务服务便民热线，或到政务服务中心“一件事”窗口。</p>
-<script>
-const caseNo = document.getElementById("case-no").textContent;
-const message = document.getElementById("message");
-const list = document.getElementById("tasks");
-function line(text, cls) { const li = document.createElement("li"); li.textContent = text;
-  if (cls) li.className = cls; return li; }
-async function show(token) {
-  message.textContent = "正在查询……"; list.replaceChildren();
-  let r;
-  try {
-    r = await fetch("/api/v1/cases/" + encodeURIComponent(caseNo),
-                    {headers: {"Authorization": "Bearer " + token}});
-  } catch (e) { message.textContent = "暂时连不上办理系统，请稍后再试。"; return; }
-  const body = await r.json().catch(() => ({}));
-  if (!r.ok) { message.textContent = body.message || "查询没有成功，请稍后再试。";
-    message.className = "err"; document.getElementById("ask").hidden = false; return; }
-  message.className = ""; message.textContent = "共 " + body.tasks.length + " 件事，各部门同时办理：";
-  for (const t of body.tasks) {
-    let text = t.colloquial_name + "（" + t.department_name + "）：" + t.status_text;
-    if (t.due_date && t.status !== "completed") text += "，预计 " + t.due_date + " 前办完";
-    if (t.overdue) text += "（已超过办理时限）";
-    const li = line(text);
-    if (t.result) for (const [k, v] of Object.entries(t.result)) li.append(line(k + "：" + v, "muted"));
-    list.append(li);
-  }
-}
-const token = new URLSearchParams(location.hash.slice(1)).get("token");
-document.getElementById("ask").addEventListener("submit", (e) => {
-  e.preventDefault(); show(document.getElementById("code").value.trim()); });
-if (token) { show(token); } else { message.textContent = ""; document.getElementById("ask").hidden = false; }
-</script></body></html>"""

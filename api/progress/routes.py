@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -48,13 +50,12 @@ from api.cases.schemas import CaseOut
 from api.db import get_session
 from api.errors import ApiError, error_responses
 from api.identity import DigitsError, ascii_digits, mask_phone
+from api.notify.sms import get_sms_adapter
 from api.progress import service
 from api.security import config
 from api.security.audit import record_access
 from api.security.auth import Principal
 from api.security.ratelimit import FailureLimit, case_key, client_key, too_many
-
-router = APIRouter(prefix="/api/v1", tags=["progress"])
 
 DEFAULTS = {
     "RATE_LIMIT_PROGRESS_CODE_CLIENT": "10 per 15 minutes",
@@ -65,6 +66,19 @@ DEFAULTS = {
     "RATE_LIMIT_PHONE_CODE_VERIFY_CLIENT": "10 per 15 minutes",
     "RATE_LIMIT_PHONE_CODE_VERIFY_PHONE": "10/hour",
 }
+
+
+@asynccontextmanager
+async def check_limits_at_start_up(_app: Any) -> AsyncIterator[None]:
+    """Every limit below parses and SMS_ADAPTER names a usable adapter, or the API refuses to start
+    (naming the variable)."""
+    for name in DEFAULTS:
+        config.parse_rate_limit(name, os.environ.get(name, "").strip() or DEFAULTS[name])
+    get_sms_adapter()
+    yield
+
+
+router = APIRouter(prefix="/api/v1", tags=["progress"], lifespan=check_limits_at_start_up)
 
 
 class _Limit(FailureLimit):

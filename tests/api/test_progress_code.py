@@ -292,3 +292,17 @@ def test_verifying_is_limited_per_phone(app, monkeypatch):
         client.post("/api/v1/progress/phone-code/verify", json={"phone": phone, "code": code}).status_code
         == 429
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("RATE_LIMIT_PROGRESS_CODE_CASE", "ten a day"), ("SMS_ADAPTER", "pigeon"), ("SMS_ADAPTER", "http")],
+)
+def test_a_malformed_setting_refuses_to_start(sqlite_url, monkeypatch, name, value):
+    from tests.api.conftest import build_app
+
+    monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SMS_GATEWAY_URL", raising=False)
+    sms.reset_sms_adapter()
+    with pytest.raises(Exception, match=name.split("_")[0]), TestClient(build_app(sqlite_url)):
+        pass

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -32,7 +33,8 @@ router = APIRouter(prefix="/api/v1", tags=["ratings"])
         401: {"description": "缺少或无效的凭证"},
         403: {"description": "无权评价"},
         404: {"description": "没有找到"},
-        409: {"description": "未办结或已评价"},
+        200: {"description": "同一评价重复提交（重试）：返回已记录的评价，不重复记录", "model": RatingOut},
+        409: {"description": "未办结，或已作出不同的评价"},
         429: {"description": "失败的尝试太多"},
     },
     dependencies=[Depends(case_lookup_limit)],
@@ -46,8 +48,11 @@ def rate(
     task = applicant_task(session, principal, case_no, body.item)
     if task.status != TaskStatus.COMPLETED:
         raise ApiError(409, "not_completed", "这件事项还没有办结，办结后再来评价吧。")
-    if session.scalar(select(Rating.id).where(Rating.task_id == task.id)) is not None:
-        raise ApiError(409, "already_rated", "这件事项您已经评价过了，感谢您的反馈。")
+    comment = mask_text(body.comment) if body.comment else None
+    staff_score = body.staff_score if body.staff_score is not None else body.score
+    existing = session.scalar(select(Rating).where(Rating.task_id == task.id))
+    if existing is not None:
+        return _replay_or_refuse(existing, body.score, staff_score, comment)
     rating = Rating(
         case_id=task.case_id,
         task_id=task.id,
@@ -55,19 +60,30 @@ def rate(
         department=task.department,
         staff_id=task.staff_id,
         score=body.score,
-        staff_score=body.staff_score if body.staff_score is not None else body.score,
-        comment=mask_text(body.comment) if body.comment else None,
+        staff_score=staff_score,
+        comment=comment,
         created_at=clock.utcnow(),
     )
     session.add(rating)
     try:
         session.flush()
     except IntegrityError:
+        # the same family's retry (or a second tab) won the race: answer as its replay, or 409
         session.rollback()
-        raise ApiError(409, "already_rated", "这件事项您已经评价过了，感谢您的反馈。") from None
+        existing = session.scalar(select(Rating).where(Rating.task_id == task.id))
+        if existing is None:
+            raise
+        return _replay_or_refuse(existing, body.score, staff_score, comment)
     record_access(session, principal, "rate", "task", str(task.id))
     session.commit()
-    msg = "感谢您的评价，我们会认真改进。" if body.score <= 2 else "感谢您的评价。"
+    return _out(rating)
+
+
+ALREADY_RATED = "这件事项您已经评价过了，感谢您的反馈。"
+
+
+def _out(rating: Rating, replay: bool = False) -> RatingOut:
+    msg = "感谢您的评价，我们会认真改进。" if rating.score <= 2 else "感谢您的评价。"
     return RatingOut(
         id=rating.id,
         item=rating.item_key,
@@ -77,5 +93,14 @@ def rate(
         staff_score=rating.staff_score,
         comment=rating.comment,
         created_at=rating.created_at,
-        message=msg,
+        message=("您的评价已经收到，不会重复记录。" if replay else msg),
+        replayed=replay,
     )
+
+
+def _replay_or_refuse(existing: Rating, score: int, staff_score: int, comment: str | None) -> Any:
+    """One rating per case and item. The same rating sent again (a retry after a lost answer, a
+    double tap) gets the stored one back with 200 and adds nothing; a different one is a 409."""
+    if (existing.score, existing.staff_score, existing.comment) == (score, staff_score, comment):
+        return JSONResponse(_out(existing, replay=True).model_dump(mode="json"), status_code=200)
+    raise ApiError(409, "already_rated", ALREADY_RATED)

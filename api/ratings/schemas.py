@@ -30,3 +30,4 @@ class RatingOut(BaseModel):
     comment: str | None
     created_at: dt.datetime
     message: str
+    replayed: bool = Field(default=False, description="true：同一评价重复提交，返回的是已记录的那一条")

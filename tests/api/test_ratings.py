@@ -67,3 +67,29 @@ def test_comment_is_masked(api, creds):
     case = finished_death_cert(api, creds)
     r = rate(api, creds, case, item="death_cert_normal", score=3, comment="请回电 13912345678")
     assert "13912345678" not in r.text
+
+
+def test_a_retried_rating_is_recorded_once(api, creds):
+    """The same rating sent again (a lost answer, a double tap) is answered with the stored one and adds
+    no row; one rating per case and item."""
+    from sqlalchemy import func, select
+
+    from api.ratings.models import Rating
+    from tests.api.conftest import db_session
+
+    case = finished_death_cert(api, creds)
+    body = {"item": "death_cert_normal", "score": 4, "comment": "办得快 13912345678"}
+    first = rate(api, creds, case, **body)
+    again = rate(api, creds, case, **body)
+    assert first.status_code == 201 and again.status_code == 200, again.text
+    assert again.json()["id"] == first.json()["id"] and again.json()["replayed"] is True
+    assert "13912345678" not in again.text
+    assert rate(api, creds, case, **{**body, "score": 1}).status_code == 409
+    with db_session() as s:
+        n = s.scalar(select(func.count()).select_from(Rating).where(Rating.id == first.json()["id"]))
+        per_item = s.scalar(
+            select(func.count())
+            .select_from(Rating)
+            .where(Rating.case_id == s.scalar(select(Rating.case_id).where(Rating.id == first.json()["id"])))
+        )
+    assert n == 1 and per_item == 1

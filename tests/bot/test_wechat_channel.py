@@ -377,3 +377,45 @@ def test_long_texts_are_split_within_wechats_limit() -> None:
     assert len(pieces) > 1 and all(len(p.encode()) <= 2000 for p in pieces)
     assert "\n".join(pieces) == text
     assert all(len(p.encode()) <= 2000 for p in split_text("很" * 3000))
+
+
+def test_the_blueprint_routes_through_sanic() -> None:
+    """The real routes as Rasa mounts them (/webhooks/wechat), driven over ASGI (sanic_testing, Rasa's
+    test client, is not installed; ``_startup`` finalises the routers as the server would)."""
+    from sanic import Sanic
+
+    async def run() -> None:
+        fake = FakeWeChat()
+        channel = make_channel(fake)
+        bot = FakeBot((0, {"text": "您好", "buttons": [{"title": "查进度", "payload": "/check_progress"}]}))
+        app = Sanic("wechat_channel_asgi_test")
+        app.blueprint(channel.blueprint(bot), url_prefix="/webhooks/wechat")
+        await app._startup()
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://rasa") as client:
+            r = await client.get("/webhooks/wechat/webhook", params={**signed(), "echostr": "e-42"})
+            assert (r.status_code, r.text) == (200, "e-42")
+            r = await client.get("/webhooks/wechat/webhook", params={**signed(token="x"), "echostr": "e"})
+            assert r.status_code == 403
+            r = await client.post("/webhooks/wechat/webhook", params=signed(), content=text_xml("你好"))
+            assert r.status_code == 200 and r.headers["content-type"].startswith("application/xml")
+            assert reply_content(r.text) == "您好\n回复 1 查进度"
+            r = await client.post("/webhooks/wechat/webhook", params=signed(), content=b"<xml>")
+            assert r.status_code == 400
+        await settle(channel)
+
+    asyncio.run(run())
+
+
+def test_a_failing_assistant_gets_an_apology_not_silence() -> None:
+    async def run() -> None:
+        channel = make_channel()
+
+        async def broken(message: UserMessage) -> None:
+            raise RuntimeError("tracker store down")
+
+        status, body = await channel.receive(signed(), text_xml("你好"), broken)
+        assert status == 200 and "12345" in reply_content(body)
+        await settle(channel)
+
+    asyncio.run(run())

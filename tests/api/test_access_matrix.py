@@ -85,6 +85,11 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/api/v1/staff/login"): _row(422, anonymous=422, bad_credential=422),
     ("POST", "/api/v1/staff/logout"): _row(401),
     ("GET", "/api/v1/staff/me"): _row(401),
+    # following a case with the short progress code or the applicant's phone consults no principal:
+    # the code is the credential (tests/api/test_progress_code.py); without a body 422 for all
+    ("POST", "/api/v1/cases/{case_no}/progress-code"): _row(422, anonymous=422, bad_credential=422),
+    ("POST", "/api/v1/progress/phone-code"): _row(422, anonymous=422, bad_credential=422),
+    ("POST", "/api/v1/progress/phone-code/verify"): _row(422, anonymous=422, bad_credential=422),
     # the mini-program's sign-in consults no principal: WeChat login is not configured here (503 for
     # all), and only our own WeChat session is a valid bearer (tests/api/test_wechat_session.py)
     ("POST", "/api/v1/wechat/session"): _row(503, anonymous=503, bad_credential=503),

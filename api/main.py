@@ -20,6 +20,8 @@ from api.health import router as health_router
 from api.limits import BodySizeLimitMiddleware
 from api.progress.routes import router as progress_router
 from api.ratings.routes import router as ratings_router
+from api.regions.routes import page_router as region_page_router
+from api.regions.routes import router as regions_router
 from api.security.masking_log import install_log_masking
 from api.security.routes import router as security_router
 from api.settings import get_settings
@@ -31,12 +33,15 @@ from api.tasks.routes import router as tasks_router
 from api.web.bundles import mount_web_bundles
 from api.web.routes import router as web_router
 from api.wechat.routes import router as wechat_router
+from api.window.routes import page_router as window_page_router
+from api.window.routes import router as window_router
 
 # Each domain area contributes one router; add new areas here.
 ROUTERS = [health_router, catalog_router, checklist_router]
 ROUTERS += [cases_router, tasks_router, sharing_router, ratings_router, stats_router]
 ROUTERS += [dispatch_router, security_router]
 ROUTERS += [web_router]
+ROUTERS += [regions_router, window_router, region_page_router, window_page_router]
 ROUTERS += [wechat_router]
 ROUTERS += [staff_router]
 ROUTERS += [chat_router]

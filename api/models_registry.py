@@ -17,6 +17,8 @@ MODEL_MODULES = (
     "api.ratings.models",
     "api.security.models",
     "api.dispatch.outbox",
+    "api.regions.models",
+    "api.window.models",
     "api.staff.models",
     "api.chat.models",
     "api.progress.models",

@@ -39,6 +39,7 @@ from api.cases.service import (
 from api.catalog.loader import UNKNOWN_REGION, get_catalog
 from api.checklist.engine import active_keys
 from api.errors import ApiError
+from api.regions.service import rules as regional_rules
 from api.security.audit import record_access
 from api.security.auth import Principal
 from api.security.crypto import decrypt, encrypt, lookup_hash
@@ -141,7 +142,18 @@ def check_application(session: Session, body: CaseCreate, channel: str) -> Appli
     if facts["death_record"] is not None and facts["death_record"].death_nature:
         fills["death_nature"] = facts["death_record"].death_nature
     situation = situation_of(body, channel, facts["flags"], fills)
-    result = resolve_items(situation, body.items, region, today)
+    rules = regional_rules(session, region, today)  # what the region set, in force today
+    result = resolve_items(situation, body.items, region, today, rules)
+    offline = [k for k in active_keys(result) if k in rules.offline_only] if channel == "online" else []
+    if offline:
+        names = "、".join(cat.items[k].colloquial_name for k in offline)
+        raise ApiError(
+            422,
+            "not_online_here",
+            f"“{names}”在{cat.regions[rules.offline_only[offline[0]]].name}还不能在网上申请。"
+            "请带上材料到当地政务服务中心“一件事”窗口办理，或取消这几件事后再提交。",
+            details={"items": offline},
+        )
     # Whether this deceased has an open case is told only to a fully validated application
     # (issue 7): a probe with a bare ID number learns nothing.
     existing = session.scalar(select(Case).where(Case.open_deceased_hash == deceased_hash))

@@ -18,6 +18,7 @@ from api.cases.numbers import normalize_case_no, token_hash
 from api.cases.progress_code import is_session_token, session_case_id
 from api.cases.schemas import CaseCreate
 from api.catalog.loader import get_catalog
+from api.catalog.regional import RegionalRules
 from api.checklist.engine import ChecklistInputError, active_keys, build_checklist
 from api.errors import ApiError, preview
 from api.identity import parse_id_number
@@ -135,7 +136,11 @@ def situation_of(
 
 
 def resolve_items(
-    situation: dict[str, Any], items: list[str] | None, region: str | None, today: dt.date
+    situation: dict[str, Any],
+    items: list[str] | None,
+    region: str | None,
+    today: dt.date,
+    rules: RegionalRules | None = None,
 ) -> Any:
     """The checklist for the situation and the chosen items (None: every item that applies), or
     422 with what to fix: unknown items, none chosen, questions still unanswered, items the
@@ -157,7 +162,7 @@ def resolve_items(
             )
         items = list(dict.fromkeys(items))
     try:
-        result = build_checklist(cat, situation, items, today, region)
+        result = build_checklist(cat, situation, items, today, region, rules)
     except ChecklistInputError as exc:
         raise ApiError(422, "invalid_checklist_input", str(exc), details={"field": exc.field}) from None
     missing = list(result.missing_fields)

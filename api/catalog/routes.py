@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from sqlalchemy.orm import Session
 
 from api.catalog import service
 from api.catalog.loader import UNKNOWN_REGION, get_catalog
+from api.catalog.regional import RegionalRules
+from api.db import get_session
 from api.errors import ApiError, error_responses
+from api.regions.service import mask_name
+from api.regions.service import rules as regional_rules
 from api.security.ratelimit import rate_limit
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
@@ -20,19 +26,45 @@ def _region(region: str | None) -> str | None:
     return region
 
 
-@router.get("/items", summary="事项目录")
-def list_items(region: str | None = Query(None, description="行政区划代码")) -> list[dict]:
+def _in_region(out: dict, rules: RegionalRules) -> dict:
+    """What the region set for the item (public view: the 专员's family name only)."""
+    key = out["key"]
     catalog = get_catalog()
-    return [service.summary(catalog, item, _region(region)) for item in catalog.items.values()]
+    person = rules.specialists.get(key)
+    out["regional"] = {
+        "region": rules.region,
+        "region_name": catalog.regions[rules.region].name,
+        "enabled": key not in rules.unavailable,
+        "online_enabled": key not in rules.unavailable and key not in rules.offline_only,
+        "specialist": {"name": mask_name(person["name"]), "phone": person["phone"]} if person else None,
+    }
+    return out
 
 
-@router.get("/items/{key}", summary="事项办事指南")
-def get_item(key: str, region: str | None = Query(None, description="行政区划代码")) -> dict:
+@router.get("/items", summary="事项目录（各地的时限与开通情况）")
+def list_items(
+    session: Annotated[Session, Depends(get_session)],
+    region: str | None = Query(None, description="行政区划代码"),
+) -> list[dict]:
+    catalog = get_catalog()
+    rules = regional_rules(session, _region(region))
+    return [
+        _in_region(service.summary(catalog, item, region, rules), rules) for item in catalog.items.values()
+    ]
+
+
+@router.get("/items/{key}", summary="事项办事指南（各地的时限、开通情况和专员）")
+def get_item(
+    key: str,
+    session: Annotated[Session, Depends(get_session)],
+    region: str | None = Query(None, description="行政区划代码"),
+) -> dict:
     catalog = get_catalog()
     item = catalog.items.get(key)
     if item is None:
         raise ApiError(404, "unknown_item", f"没有这个事项：{key}。可以先查看事项目录 /api/v1/items")
-    return service.guide(catalog, item, _region(region))
+    rules = regional_rules(session, _region(region))
+    return _in_region(service.guide(catalog, item, region, rules.on, rules), rules)
 
 
 @router.get("/referrals", summary="不在本次一件事范围内、需另行办理的事项及去处")
@@ -80,18 +112,25 @@ def survivor_benefits(
     years_drawn: int = Query(0, ge=0, le=80, description="已领取养老金满多少年（整年）"),
     region: str | None = Query(None),
     on: dt.date | None = Query(None, description="去世日期，默认今天"),
+    session: Session = Depends(get_session),
 ) -> dict:
+    rules = regional_rules(session, _region(region), on)
     return service.survivor_estimate(
-        get_catalog(), contribution_years, retired, years_drawn, _region(region), on
+        get_catalog(), contribution_years, retired, years_drawn, region, on, rules
     )
 
 
 @router.get("/figures", summary="由省、市州、县设定的数额和期限（含生效日期）")
-def figures(region: str | None = Query(None), on: dt.date | None = Query(None)) -> list[dict]:
+def figures(
+    session: Annotated[Session, Depends(get_session)],
+    region: str | None = Query(None),
+    on: dt.date | None = Query(None),
+) -> list[dict]:
     catalog = get_catalog()
+    rules = regional_rules(session, _region(region), on)
     out = []
     for key, fig in catalog.figures.items():
-        f = catalog.figure(key, _region(region), on)
+        f = rules.figure(catalog, key)
         out.append(
             {
                 "key": key,

@@ -14,6 +14,7 @@ from rapidfuzz import fuzz
 
 from api.catalog import schema as s
 from api.catalog.loader import Catalog
+from api.catalog.regional import RegionalRules
 
 # ------------------------------------------------------------------ guides
 
@@ -47,7 +48,14 @@ def _condition_text(catalog: Catalog, cond: s.Condition | None) -> str | None:
     return "，".join(parts)
 
 
-def guide(catalog: Catalog, item: s.Item, region: str | None = None, on: dt.date | None = None) -> dict:
+def guide(
+    catalog: Catalog,
+    item: s.Item,
+    region: str | None = None,
+    on: dt.date | None = None,
+    rules: RegionalRules | None = None,
+) -> dict:
+    """The item's service guide; `rules` (regional configuration in force) give the region's time limit."""
     dept = catalog.departments[item.department]
     return {
         "key": item.key,
@@ -60,7 +68,9 @@ def guide(catalog: Catalog, item: s.Item, region: str | None = None, on: dt.date
         "department_name": dept.name,
         "co_departments": [catalog.departments[d].name for d in item.co_departments],
         "extended": item.extended,
-        "time_limit_days": catalog.time_limit(item.key, region, on),
+        "time_limit_days": rules.time_limit(catalog, item.key)
+        if rules
+        else catalog.time_limit(item.key, region, on),
         "default_time_limit_days": item.time_limit_days,
         "time_limit_note": item.time_limit_note,
         "prerequisites": sorted({k for p in item.prerequisites for k in p.any_of}),
@@ -95,14 +105,18 @@ def guide(catalog: Catalog, item: s.Item, region: str | None = None, on: dt.date
     }
 
 
-def summary(catalog: Catalog, item: s.Item, region: str | None = None) -> dict:
+def summary(
+    catalog: Catalog, item: s.Item, region: str | None = None, rules: RegionalRules | None = None
+) -> dict:
     return {
         "key": item.key,
         "name": item.name,
         "colloquial_name": item.colloquial_name,
         "department": item.department,
         "department_name": catalog.departments[item.department].name,
-        "time_limit_days": catalog.time_limit(item.key, region),
+        "time_limit_days": rules.time_limit(catalog, item.key)
+        if rules
+        else catalog.time_limit(item.key, region),
         "prerequisites": sorted({k for p in item.prerequisites for k in p.any_of}),
         "materials": [m.key for m in materials_of(catalog, item)],
         "extended": item.extended,
@@ -274,6 +288,7 @@ def survivor_estimate(
     years_drawn: int = 0,
     region: str | None = None,
     on: dt.date | None = None,
+    rules: RegionalRules | None = None,
 ) -> dict:
     """丧葬补助金 and 抚恤金 in months of the base B (人社部发〔2021〕18号), and money once B is set."""
     rule = catalog.survivor_rule
@@ -289,7 +304,8 @@ def survivor_estimate(
     if retired:
         reduced = months - rule.retiree_deduction_per_year * years_drawn
         months = max(reduced, min(months, rule.retiree_floor_months))
-    base = catalog.figure("survivor_benefit_base_monthly", region, on)
+    key = "survivor_benefit_base_monthly"
+    base = rules.figure(catalog, key) if rules else catalog.figure(key, region, on)
     total_months = rule.funeral_grant_months + months
     caveats = [
         "丧葬补助金只发一份，即使逝者同时参加了几种养老保险。",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from api.catalog import schema as s
 from api.catalog.loader import UNKNOWN_REGION, Catalog
+from api.catalog.regional import RegionalRules
 from api.checklist import calendar
 from api.checklist.schemas import (
     ChecklistResult,
@@ -44,6 +45,8 @@ class Situation:
     values: dict[str, str | bool]
     catalog: Catalog
     missing: dict[str, set[str]] = field(default_factory=dict)  # field → items needing it
+    # items the region does not offer (regional configuration) → why, in plain words
+    unavailable: dict[str, str] = field(default_factory=dict)
 
     def holds(self, cond: s.Condition | None, needed_by: str | None = None) -> bool | None:
         """True / False, or None when an unanswered question decides it."""
@@ -77,6 +80,8 @@ class _State:
 
 
 def _eligibility(item: s.Item, sit: Situation) -> _State:
+    if item.key in sit.unavailable:
+        return _State("ineligible", sit.unavailable[item.key], "可以拨打 12345 问一下在哪里办理。")
     if item.already_done_when and sit.holds(item.already_done_when):
         return _State("already_done", "共享数据显示此事项已办结，无需再办。")
     provisional = False
@@ -236,8 +241,20 @@ def _materials(
 # ------------------------------------------------------------------ estimate
 
 
+def _time_limit(
+    catalog: Catalog, key: str, region: str | None, on: dt.date, rules: RegionalRules | None
+) -> int:
+    """The item's time limit: the regional rules in force when given, else the catalog's."""
+    return rules.time_limit(catalog, key) if rules is not None else catalog.time_limit(key, region, on)
+
+
 def _critical_path(
-    catalog: Catalog, states: dict[str, _State], active: list[str], region: str | None, start: dt.date
+    catalog: Catalog,
+    states: dict[str, _State],
+    active: list[str],
+    region: str | None,
+    start: dt.date,
+    rules: RegionalRules | None = None,
 ) -> tuple[dict[str, int], list[str]]:
     """Earliest finish (working days from start) of every active item, and the longest chain."""
     finish: dict[str, int] = {}
@@ -248,7 +265,7 @@ def _critical_path(
             waits = [w for w in states[key].waits_for if w in active]
             before = max(waits, key=ef, default=None)
             via[key] = before
-            finish[key] = (ef(before) if before else 0) + catalog.time_limit(key, region, start)
+            finish[key] = (ef(before) if before else 0) + _time_limit(catalog, key, region, start, rules)
         return finish[key]
 
     for key in active:
@@ -269,10 +286,11 @@ def _estimate(
     sit: Situation,
     region: str | None,
     start: dt.date,
+    rules: RegionalRules | None = None,
 ) -> tuple[Estimate, dict[str, int]]:
-    finish, path = _critical_path(catalog, states, active, region, start)
+    finish, path = _critical_path(catalog, states, active, region, start, rules)
     together = max(finish.values(), default=0)
-    separately = sum(catalog.time_limit(k, region, start) for k in active)
+    separately = sum(_time_limit(catalog, k, region, start, rules) for k in active)
     finish_by = calendar.add_working_days(start, together) if active else None
     sep_by = calendar.add_working_days(start, separately) if active else None
     separately_visits = len({catalog.items[k].department for k in active})
@@ -340,11 +358,17 @@ def build_checklist(
     items: list[str] | None,
     today: dt.date,
     region: str | None = None,
+    rules: RegionalRules | None = None,
 ) -> ChecklistResult:
+    """`rules`: the regional rules in force on `today` in `region` (api/catalog/regional.py, read by
+    the caller): their time limits, and the items the region does not offer (ineligible, with why).
+    Without them the catalog's own values (knowledge/regions.yaml) apply."""
     region = region or catalog.default_region
     if not catalog.knows_region(region):
         raise ChecklistInputError("region", UNKNOWN_REGION)
     sit = Situation(normalize_situation(catalog, situation), catalog)
+    if rules is not None:
+        sit.unavailable = {k: rules.unavailable_reason(catalog, k) or "" for k in rules.unavailable}
     if items is not None:
         if not items:
             raise ChecklistInputError(
@@ -361,7 +385,7 @@ def build_checklist(
     order = {k: n for n, k in enumerate(catalog.items)}
     active = sorted((k for k, st in states.items() if st.status in ACTIVE), key=order.__getitem__)
     materials = _materials(catalog, sit, active)
-    estimate, finish = _estimate(catalog, states, active, materials, sit, region, today)
+    estimate, finish = _estimate(catalog, states, active, materials, sit, region, today, rules)
 
     statuses = []
     for key in sorted(states, key=order.__getitem__):
@@ -378,7 +402,9 @@ def build_checklist(
                 instead=st.instead,
                 provisional=st.provisional if st.status in ACTIVE else False,
                 waits_for=[w for w in st.waits_for if w in active],
-                time_limit_days=catalog.time_limit(key, region, today) if st.status in ACTIVE else None,
+                time_limit_days=_time_limit(catalog, key, region, today, rules)
+                if st.status in ACTIVE
+                else None,
                 due_by=calendar.add_working_days(today, finish[key]) if key in finish else None,
             )
         )

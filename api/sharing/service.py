@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from api import clock
 from api.cases.models import CASE_OPEN, CASE_PERSONAL, Case
@@ -24,6 +24,7 @@ from api.cases.service import checklist_summary
 from api.catalog.loader import get_catalog
 from api.checklist.engine import build_checklist
 from api.errors import ApiError
+from api.regions.service import rules as regional_rules
 from api.security.personal import ID_NUMBER, NAME, PersonalField
 from api.sharing.models import DeathRecord, RelationshipVerification
 from api.sharing.schemas import DeathRecordIn, RelationshipIn
@@ -65,8 +66,11 @@ def shared_facts(
 def _recompute_checklist(case: Case) -> None:
     cat = get_catalog()
     keys = [t.item_key for t in case.tasks]
+    session = object_session(case)
+    today = clock.today()
     try:
-        result = build_checklist(cat, case.situation, keys, clock.today(), case.region)
+        rules = regional_rules(session, case.region, today) if session is not None else None
+        result = build_checklist(cat, case.situation, keys, today, case.region, rules)
     except Exception:
         return
     case.checklist = checklist_summary(result)

@@ -28,6 +28,7 @@ from api.checklist.calendar import add_working_days
 from api.dispatch.outbox import enqueue
 from api.errors import ApiError
 from api.identity import mask_text
+from api.regions.service import time_limit as regional_time_limit
 from api.tasks.models import STATUS_TEXT, TERMINAL, Task, TaskEvent, TaskStatus
 
 __all__ = [
@@ -197,7 +198,8 @@ def release(
 ) -> None:
     """waiting → ready: the due date counts from today in working days (holidays and 调休 counted)."""
     today = clock.today()
-    limit = get_catalog().time_limit(task.item_key, case.region, on=today)
+    # the time limit in force today in the case's region (regional configuration, then the catalog)
+    limit = regional_time_limit(session, task.item_key, case.region, today)
     task.released_at = clock.utcnow()
     task.time_limit_days = limit
     task.due_date = add_working_days(today, limit)

@@ -1,6 +1,6 @@
 // miniprogram-simulate (j-component in jsdom) with a fake case API; one page per test file, since
 // each load of a page registers its card component again.
-const { installWx, flush, texts, renderPage } = require('./helpers')
+const { installWx, flush, until, texts, renderPage } = require('./helpers')
 
 const CHECKLIST_REPLY = {
   messages: [
@@ -20,8 +20,8 @@ const CHECKLIST_REPLY = {
             { key: 'death_cert_normal', status: 'added_prerequisite', colloquial_name: '开死亡证明', reason: '要先开死亡证明' },
           ],
           materials: [
-            { key: 'death_certificate', name: '居民死亡医学证明书', copies: 1, medium: 'original', exempt: false },
-            { key: 'hukou_book', name: '户口簿', copies: 1, medium: 'original', exempt: true, reason: '已共享' },
+            { key: 'death_certificate', name: '居民死亡医学证明书', copies: 1, medium: 'paper', exempt: false },
+            { key: 'hukou_book', name: '户口簿', copies: 1, medium: 'paper', exempt: true, reason: '已共享' },
           ],
           estimate: { together_days: 7, separately_days: 14, finish_by: '2026-12-09' },
         },
@@ -68,7 +68,7 @@ describe('chat page', () => {
 
     // tapping an option sends its payload and shows its title as the family's message
     page.querySelector('.option').dispatchEvent('tap')
-    await flush(20)
+    await until(() => net.calls.filter((c) => c.url.endsWith('/api/v1/chat')).length === 2 && !page.data.sending)
     expect(net.calls.filter((c) => c.url.endsWith('/api/v1/chat'))[1].data.message).toBe('/affirm')
     const after = texts(page, '.bubble')
     expect(after[after.length - 2]).toBe('好的，就这样办')

@@ -37,6 +37,15 @@ function flush(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms || 5))
 }
 
+// wait until a condition holds (the fake network answers on timers; the machine may be busy)
+async function until(check, timeoutMs) {
+  const deadline = Date.now() + (timeoutMs || 3000)
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time')
+    await flush(5)
+  }
+}
+
 function texts(comp, selector) {
   return comp.querySelectorAll(selector).map((n) => n.dom.textContent.trim())
 }
@@ -50,4 +59,4 @@ function renderPage(name) {
   return comp
 }
 
-module.exports = { installWx, pagePath, flush, texts, renderPage, ROOT }
+module.exports = { installWx, pagePath, flush, until, texts, renderPage, ROOT }

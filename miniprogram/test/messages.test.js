@@ -15,8 +15,8 @@ describe('rendering the assistant\'s payloads', () => {
               { key: 'survivor_benefits', status: 'ineligible', reason: '没有参加养老保险', colloquial_name: '领抚恤金', instead: '问问村里' },
             ],
             materials: [
-              { key: 'death_certificate', name: '居民死亡医学证明书', copies: 1, medium: 'original', exempt: false, promise_allowed: true },
-              { key: 'hukou_book', name: '户口簿', copies: 1, medium: 'original', exempt: true, reason: '公安部门已共享' },
+              { key: 'death_certificate', name: '居民死亡医学证明书', copies: 1, medium: 'paper', exempt: false, promise_allowed: true },
+              { key: 'hukou_book', name: '户口簿', copies: 1, medium: 'paper', exempt: true, reason: '公安部门已共享' },
             ],
             estimate: { together_days: 7, separately_days: 14, finish_by: '2026-12-09' },
             reduction: '材料从 20 份减到 6 份',
@@ -36,7 +36,7 @@ describe('rendering the assistant\'s payloads', () => {
     ])
     expect(m.card.items[2].instead).toBe('问问村里')
     expect(m.card.needed.map((x) => x.name)).toEqual(['居民死亡医学证明书'])
-    expect(m.card.needed[0].medium).toBe('原件')
+    expect(m.card.needed[0].medium).toBe('纸质')
     expect(m.card.needed[0].promiseNote).toMatch('容缺')
     expect(m.card.exempt).toEqual([expect.objectContaining({ name: '户口簿', reason: '公安部门已共享' })])
     expect(m.card.estimate).toBe('一起办大约 7 个工作日，分开办要 14 个工作日，预计 2026-12-09 前办完')

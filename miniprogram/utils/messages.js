@@ -8,7 +8,8 @@ const ITEM_STATUS = {
   ineligible: '不能办',
 }
 
-const MEDIUM = { original: '原件', copy: '复印件', original_and_copy: '原件和复印件', electronic: '电子材料' }
+// knowledge/materials.yaml: only what it names as paper must be brought on paper
+const MEDIUM = { paper: '纸质', electronic: '电子的就行', any: '纸质或电子都行' }
 
 let counter = 0
 function nextId(prefix) {
@@ -58,6 +59,17 @@ function checklistCard(checklist, names) {
     estimate: estimateText(checklist.estimate),
     reduction: typeof checklist.reduction === 'string' ? checklist.reduction : '',
   }
+}
+
+// POST /api/v1/checklist's missing_fields → questions with big answer buttons
+function questionsFrom(missing) {
+  return (missing || [])
+    .filter((f) => f && f.key && Array.isArray(f.values) && f.values.length)
+    .map((f) => ({
+      key: f.key,
+      question: f.question || f.label || f.key,
+      options: f.values.map((v) => ({ label: v.label || String(v.value), value: v.value })),
+    }))
 }
 
 function taskRows(tasks) {
@@ -141,5 +153,6 @@ module.exports = {
   checklistCard,
   progressCard,
   estimateText,
+  questionsFrom,
   ITEM_STATUS,
 }

@@ -1,15 +1,16 @@
 // The checklist: the one the assistant made in the chat (kept on the phone), or one made here by
-// choosing items (POST /api/v1/checklist). Questions the chosen items still need are answered in the
-// chat, where the assistant asks them in plain words.
+// choosing items (POST /api/v1/checklist). The questions the chosen items still need (missing_fields)
+// are asked here one under the other, each answered with one tap; every answer recomputes the list.
 const { createApi } = require('../../utils/request')
-const { checklistCard } = require('../../utils/messages')
+const { checklistCard, questionsFrom } = require('../../utils/messages')
 const prefs = require('../../utils/prefs')
 
 Component({
   data: {
     items: [],
     card: null,
-    missing: 0,
+    questions: [],
+    situation: {},
     error: '',
     loading: false,
     large: false,
@@ -39,6 +40,14 @@ Component({
       const items = this.data.items.map((i) => (i.key === key ? Object.assign({}, i, { checked: !i.checked }) : i))
       this.setData({ items })
     },
+    onAnswer(e) {
+      const d = e.currentTarget.dataset
+      const q = this.data.questions[Number(d.q)]
+      const option = q && q.options[Number(d.o)]
+      if (!option) return Promise.resolve()
+      this.setData({ situation: Object.assign({}, this.data.situation, { [q.key]: option.value }) })
+      return this.onMake()
+    },
     onMake() {
       const chosen = this.data.items.filter((i) => i.checked).map((i) => i.key)
       if (!chosen.length) {
@@ -49,11 +58,11 @@ Component({
       this.data.items.forEach((i) => (names[i.key] = i.name))
       this.setData({ loading: true, error: '' })
       return this.api
-        .checklist({}, chosen)
+        .checklist(this.data.situation, chosen)
         .then((result) => {
           const card = checklistCard(result, names)
           wx.setStorageSync('gz.checklist', card)
-          this.setData({ card, missing: (result.missing_fields || []).length, loading: false })
+          this.setData({ card, questions: questionsFrom(result.missing_fields), loading: false })
         })
         .catch((err) => this.setData({ error: err.message, loading: false }))
     },

@@ -306,3 +306,21 @@ def test_a_malformed_setting_refuses_to_start(sqlite_url, monkeypatch, name, val
     sms.reset_sms_adapter()
     with pytest.raises(Exception, match=name.split("_")[0]), TestClient(build_app(sqlite_url)):
         pass
+
+
+def test_concurrent_right_answers_use_an_sms_code_once(app):
+    from concurrent.futures import ThreadPoolExecutor
+
+    client = TestClient(app, client=("10.0.4.1", 1))
+    body, _ = submit(client)
+    phone = body["applicant"]["phone"]
+    client.post("/api/v1/progress/phone-code", json={"phone": phone})
+    code = sms_code_for(phone)
+
+    def verify(n: int) -> int:
+        c = TestClient(app, client=(f"10.0.4.{n + 10}", 1))
+        return c.post("/api/v1/progress/phone-code/verify", json={"phone": phone, "code": code}).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        codes = sorted(pool.map(verify, range(4)))
+    assert codes.count(200) == 1 and set(codes) <= {200, 401}, codes

@@ -10,6 +10,9 @@ the environment (docs/channels.md):
 - ``WECHAT_API_BASE``   default ``https://api.weixin.qq.com`` (a local fake in tests and development).
 - ``WECHAT_REPLY_WINDOW`` seconds the passive reply waits for the bot (default 4.5; WeChat waits 5).
 - ``WECHAT_API_TIMEOUT`` seconds for each call to WeChat's API (default 5).
+- ``WECHAT_DEDUP_REDIS_URL`` a Redis (``redis://[:password@]host:port/db``) shared by several Rasa
+                        processes, so that a retry landing on another process is not answered twice;
+                        unset → de-duplication in the memory of one process.
 
 URLs (Rasa mounts the blueprint at /webhooks/wechat): ``GET /webhooks/wechat/webhook`` answers WeChat's
 server verification (``echostr``), ``POST /webhooks/wechat/webhook`` receives the XML messages. Both check
@@ -72,6 +75,7 @@ class WeChatSettings:
     api_base: str = DEFAULT_API_BASE
     reply_window: float = 4.5
     api_timeout: float = 5.0
+    dedup_redis_url: str = ""
 
     @property
     def enabled(self) -> bool:
@@ -100,6 +104,7 @@ class WeChatSettings:
             api_base=(env.get("WECHAT_API_BASE", "").strip() or DEFAULT_API_BASE).rstrip("/"),
             reply_window=number("WECHAT_REPLY_WINDOW", 4.5),
             api_timeout=number("WECHAT_API_TIMEOUT", 5.0),
+            dedup_redis_url=env.get("WECHAT_DEDUP_REDIS_URL", "").strip(),
         )
 
 
@@ -369,6 +374,55 @@ class WeChatOutput(OutputChannel):
         await self._deliver(str(attachment))
 
 
+# ------------------------------------------------------------------ shared de-duplication
+
+
+class SharedTurns:
+    """Message ids claimed in Redis, for several Rasa processes behind one address: the first process to
+    claim a message answers it and stores its passive reply; a retry on another process waits for that
+    reply (up to the window) instead of sending the message to the bot again."""
+
+    PENDING = "\x00pending"
+    POLL = 0.1
+
+    def __init__(self, url: str, ttl: float, prefix: str = "wechat:msg:") -> None:
+        import redis.asyncio as aioredis  # Rasa's own dependency (its Redis lock and tracker stores)
+
+        self.redis = aioredis.from_url(url, socket_timeout=2, socket_connect_timeout=2, decode_responses=True)
+        self.ttl, self.prefix = max(1, int(ttl)), prefix
+
+    async def claim(self, key: str) -> bool:
+        """True when this process is the first to see the message (or Redis is down: answer anyway)."""
+        try:
+            return bool(await self.redis.set(self.prefix + key, self.PENDING, nx=True, ex=self.ttl))
+        except Exception as exc:  # a Redis outage must not silence the channel
+            log.warning("wechat: shared de-duplication unavailable (%s); answering here", type(exc).__name__)
+            return True
+
+    async def publish(self, key: str, reply: str) -> None:
+        try:
+            await self.redis.set(self.prefix + key, reply, ex=self.ttl)
+        except Exception as exc:
+            log.warning("wechat: reply not shared for retries (%s)", type(exc).__name__)
+
+    async def reply(self, key: str, timeout: float) -> str | None:
+        """The first process's reply once it has one (None when it does not come in time)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                value = await self.redis.get(self.prefix + key)
+            except Exception:
+                return None
+            if value is not None and value != self.PENDING:
+                return value
+            if time.monotonic() >= deadline:
+                return None
+            await asyncio.sleep(self.POLL)
+
+    async def close(self) -> None:
+        await self.redis.close()
+
+
 # ------------------------------------------------------------------ the channel
 
 
@@ -400,6 +454,9 @@ class WeChatInput(InputChannel):
         self._turns: OrderedDict[str, Turn] = OrderedDict()
         self._buttons: dict[str, tuple[float, list[dict[str, Any]]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self.shared = (
+            SharedTurns(settings.dedup_redis_url, self.DEDUP_SECONDS) if settings.dedup_redis_url else None
+        )
 
     def sender_id(self, openid: str) -> str:
         """The tracker's sender id: a keyed hash of the openid, so the tracker store never holds it."""
@@ -465,12 +522,18 @@ class WeChatInput(InputChannel):
             return 400, "消息格式不正确"
 
         self._forget_old_turns()
-        turn = self._turns.get(incoming.dedup_key)
+        key = incoming.dedup_key
+        turn = self._turns.get(key)
         if turn is not None:  # a retry of a message already received: never to the bot again
-            log.info("wechat: retry of message %s answered from the first try", incoming.dedup_key)
+            log.info("wechat: retry of message %s answered from the first try", key)
+        elif self.shared is not None and not await self.shared.claim(key):
+            # another process received it first: its reply, when it has one, is this one's too
+            log.info("wechat: retry of message %s answered by another process", key)
+            reply = await self.shared.reply(key, self.settings.reply_window + 0.4)
+            return 200, reply if reply is not None else "success"
         else:
             turn = Turn(incoming)
-            self._turns[incoming.dedup_key] = turn
+            self._turns[key] = turn
             self._start(turn, on_new_message)
         # the turn sets its reply when the window closes; the margin only guards against a bug
         with contextlib.suppress(asyncio.TimeoutError):
@@ -505,6 +568,8 @@ class WeChatInput(InputChannel):
             content = HOLDING_TEXT if self.settings.can_send_later else ""
         turn.reply_xml = text_reply_xml(incoming, content) if content else "success"
         turn.ready.set()
+        if self.shared is not None:
+            await self.shared.publish(incoming.dedup_key, turn.reply_xml)
         if not bot.done():
             try:
                 await bot

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -62,7 +64,7 @@ class FakeWeChat:
 
 
 def make_channel(
-    fake: FakeWeChat | None = None, *, window: float = 0.3, secret: str = "s3cret"
+    fake: FakeWeChat | None = None, *, window: float = 0.3, secret: str = "s3cret", redis_url: str = ""
 ) -> WeChatInput:
     settings = WeChatSettings(
         token=TOKEN,
@@ -71,6 +73,7 @@ def make_channel(
         api_base="http://wechat.fake",
         reply_window=window,
         api_timeout=2,
+        dedup_redis_url=redis_url,
     )
     fake = fake or FakeWeChat()
     return WeChatInput(settings, transport=httpx.MockTransport(fake.handler))
@@ -115,6 +118,8 @@ async def settle(channel: WeChatInput) -> None:
     while channel._tasks:
         await asyncio.gather(*list(channel._tasks))
     await channel.api.close()
+    if channel.shared is not None:
+        await channel.shared.close()
 
 
 # ------------------------------------------------------------------ signature and verification
@@ -416,6 +421,57 @@ def test_a_failing_assistant_gets_an_apology_not_silence() -> None:
 
         status, body = await channel.receive(signed(), text_xml("你好"), broken)
         assert status == 200 and "12345" in reply_content(body)
+        await settle(channel)
+
+    asyncio.run(run())
+
+
+# ------------------------------------------------------------------ several Rasa processes
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def redis_or_skip() -> str:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except Exception as exc:
+        msg = f"Redis unreachable at {REDIS_URL} ({type(exc).__name__}); shared de-duplication not tested"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{msg} — CI=true requires this service", pytrace=False)
+        pytest.skip(msg)
+    return REDIS_URL
+
+
+def test_a_retry_on_another_process_reaches_the_bot_once() -> None:
+    url = redis_or_skip()
+
+    async def run() -> None:
+        first, second = make_channel(redis_url=url), make_channel(redis_url=url)
+        bot = FakeBot((0.1, {"text": "您好，请问有什么可以帮您？"}))
+        xml = text_xml("你好", msg_id=f"multi-{uuid.uuid4().hex}")
+
+        async def retry_elsewhere() -> tuple[int, str]:
+            await asyncio.sleep(0.03)  # WeChat's retry, balanced to the other Rasa process
+            return await second.receive(signed(), xml, bot)
+
+        a, b = await asyncio.gather(first.receive(signed(), xml, bot), retry_elsewhere())
+        c = await second.receive(signed(nonce="third"), xml, bot)  # the third try, after the reply
+        assert len(bot.received) == 1
+        assert a == b == c and reply_content(a[1]) == "您好，请问有什么可以帮您？"
+        await settle(first)
+        await settle(second)
+
+    asyncio.run(run())
+
+
+def test_redis_down_still_answers() -> None:
+    async def run() -> None:
+        channel = make_channel(redis_url="redis://127.0.0.1:9/0")
+        bot = FakeBot((0, {"text": "您好"}))
+        status, body = await channel.receive(signed(), text_xml("你好", msg_id="r-down"), bot)
+        assert status == 200 and reply_content(body) == "您好" and len(bot.received) == 1
         await settle(channel)
 
     asyncio.run(run())

@@ -33,6 +33,7 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import json
 import logging
 import os
 import re
@@ -359,7 +360,7 @@ class WeChatOutput(OutputChannel):
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
-        self.channel.remember_buttons(self.turn.incoming.from_user, buttons)
+        await self.channel.remember_buttons(self.turn.incoming.from_user, buttons)
         await self._deliver(buttons_text(text, buttons))
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
@@ -380,12 +381,14 @@ class WeChatOutput(OutputChannel):
 class SharedTurns:
     """Message ids claimed in Redis, for several Rasa processes behind one address: the first process to
     claim a message answers it and stores its passive reply; a retry on another process waits for that
-    reply (up to the window) instead of sending the message to the bot again."""
+    reply (up to the window) instead of sending the message to the bot again. The numbered options sent
+    to a family are kept there too (by the tracker's sender id, never the openid), so "1" works whichever
+    process receives it."""
 
     PENDING = "\x00pending"
     POLL = 0.1
 
-    def __init__(self, url: str, ttl: float, prefix: str = "wechat:msg:") -> None:
+    def __init__(self, url: str, ttl: float, prefix: str = "wechat:") -> None:
         import redis.asyncio as aioredis  # Rasa's own dependency (its Redis lock and tracker stores)
 
         self.redis = aioredis.from_url(url, socket_timeout=2, socket_connect_timeout=2, decode_responses=True)
@@ -394,14 +397,14 @@ class SharedTurns:
     async def claim(self, key: str) -> bool:
         """True when this process is the first to see the message (or Redis is down: answer anyway)."""
         try:
-            return bool(await self.redis.set(self.prefix + key, self.PENDING, nx=True, ex=self.ttl))
+            return bool(await self.redis.set(f"{self.prefix}msg:{key}", self.PENDING, nx=True, ex=self.ttl))
         except Exception as exc:  # a Redis outage must not silence the channel
             log.warning("wechat: shared de-duplication unavailable (%s); answering here", type(exc).__name__)
             return True
 
     async def publish(self, key: str, reply: str) -> None:
         try:
-            await self.redis.set(self.prefix + key, reply, ex=self.ttl)
+            await self.redis.set(f"{self.prefix}msg:{key}", reply, ex=self.ttl)
         except Exception as exc:
             log.warning("wechat: reply not shared for retries (%s)", type(exc).__name__)
 
@@ -410,7 +413,7 @@ class SharedTurns:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                value = await self.redis.get(self.prefix + key)
+                value = await self.redis.get(f"{self.prefix}msg:{key}")
             except Exception:
                 return None
             if value is not None and value != self.PENDING:
@@ -418,6 +421,29 @@ class SharedTurns:
             if time.monotonic() >= deadline:
                 return None
             await asyncio.sleep(self.POLL)
+
+    async def put_buttons(self, sender: str, buttons: list[dict[str, Any]], ttl: float) -> None:
+        try:
+            await self.redis.set(
+                f"{self.prefix}opts:{sender}", json.dumps(buttons, ensure_ascii=False), ex=int(ttl)
+            )
+        except Exception as exc:
+            log.warning("wechat: numbered options not shared (%s)", type(exc).__name__)
+
+    async def take_buttons(self, sender: str) -> list[dict[str, Any]]:
+        """The options last sent to this family, forgotten as they are read (used once)."""
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                value, _ = (
+                    await pipe.get(f"{self.prefix}opts:{sender}")
+                    .delete(f"{self.prefix}opts:{sender}")
+                    .execute()
+                )
+            kept = json.loads(value) if value else []
+            return kept if isinstance(kept, list) else []
+        except Exception as exc:
+            log.warning("wechat: numbered options not read (%s)", type(exc).__name__)
+            return []
 
     async def close(self) -> None:
         await self.redis.close()
@@ -465,13 +491,22 @@ class WeChatInput(InputChannel):
 
     # -------------------------------------------------------------- state
 
-    def remember_buttons(self, openid: str, buttons: list[dict[str, Any]]) -> None:
-        self._buttons[openid] = (time.monotonic(), list(buttons))
+    async def remember_buttons(self, openid: str, buttons: list[dict[str, Any]]) -> None:
+        options = [{"title": b.get("title"), "payload": b.get("payload")} for b in buttons]
+        if self.shared is not None:
+            await self.shared.put_buttons(self.sender_id(openid), options, self.BUTTONS_SECONDS)
+            return
+        self._buttons.pop(openid, None)
+        self._buttons[openid] = (time.monotonic(), options)
+        while len(self._buttons) > self.DEDUP_MAX:  # the oldest families' options go first
+            self._buttons.pop(next(iter(self._buttons)))
 
-    def _pending_buttons(self, openid: str) -> list[dict[str, Any]]:
-        kept = self._buttons.get(openid)
+    async def take_buttons(self, openid: str) -> list[dict[str, Any]]:
+        """The options last sent to this family, forgotten as they are read (each set is used once)."""
+        if self.shared is not None:
+            return await self.shared.take_buttons(self.sender_id(openid))
+        kept = self._buttons.pop(openid, None)
         if kept is None or time.monotonic() - kept[0] > self.BUTTONS_SECONDS:
-            self._buttons.pop(openid, None)
             return []
         return kept[1]
 
@@ -587,10 +622,9 @@ class WeChatInput(InputChannel):
             await output.send_text_message(incoming.from_user, NOT_TEXT)
             return
         text = incoming.content
-        payload = chosen_option(text, self._pending_buttons(incoming.from_user))
+        payload = chosen_option(text, await self.take_buttons(incoming.from_user))
         if payload:
             text = payload
-        self._buttons.pop(incoming.from_user, None)
         await on_new_message(
             UserMessage(
                 text,

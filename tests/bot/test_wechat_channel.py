@@ -475,3 +475,27 @@ def test_redis_down_still_answers() -> None:
         await settle(channel)
 
     asyncio.run(run())
+
+
+def test_a_number_answered_on_another_process_picks_the_option() -> None:
+    url = redis_or_skip()
+
+    async def run() -> None:
+        first, second = make_channel(redis_url=url), make_channel(redis_url=url)
+        openid = f"o-{uuid.uuid4().hex}"
+        asks = FakeBot((0, {"text": "是您本人吗？", "buttons": [{"title": "是", "payload": "/affirm"}]}))
+        await first.receive(signed(), text_xml("查进度", msg_id=uuid.uuid4().hex, openid=openid), asks)
+        plain = FakeBot((0, {"text": "好的。"}))
+        await second.receive(signed(), text_xml("1", msg_id=uuid.uuid4().hex, openid=openid), plain)
+        assert plain.received[-1].text == "/affirm"
+        await second.receive(signed(), text_xml("1", msg_id=uuid.uuid4().hex, openid=openid), plain)
+        assert plain.received[-1].text == "1"  # used once
+        # Redis holds the options under the tracker's sender id, never the openid
+        import redis
+
+        keys = [k.decode() for k in redis.Redis.from_url(url).keys("wechat:*")]
+        assert not any(openid in k for k in keys)
+        await settle(first)
+        await settle(second)
+
+    asyncio.run(run())

@@ -127,7 +127,7 @@ async function load() {
 async function revert(id) {
   try {
     await staffFetch("/api/v1/regions/changes/" + id + "/revert", {method: "POST", json: {}});
-    say("history-message", "已撤销第 " + id + " 号修改。"); await load();
+    await load(); say("history-message", "已撤销第 " + id + " 号修改。");
   } catch (err) { say("history-message", err.message, true); }
 }
 
@@ -153,8 +153,8 @@ $("change-form").addEventListener("submit", async (e) => {
                 effective_from: $("effective").value || null, note: $("note").value.trim() || null};
   try {
     const c = await staffFetch("/api/v1/regions/" + $("region-select").value + "/changes", {method: "POST", json: body});
-    say("change-message", "已保存（第 " + c.id + " 号）：" + c.target_name + "，" + c.kind_text + " → " + valueText(c) + "，" + c.effective_from + " 起执行。");
     await load();
+    say("change-message", "已保存（第 " + c.id + " 号）：" + c.target_name + "，" + c.kind_text + " → " + valueText(c) + "，" + c.effective_from + " 起执行。");
   } catch (err) { say("change-message", err.message, true); }
 });
 

@@ -22,6 +22,7 @@ Adapters (``SMS_ADAPTER``):
   ``make run`` users and browser tests can read the code a family would have received. The file is the
   fake phone's inbox, holds the text as delivered, and is never written in production.
   Tests: ``outbox()``, ``last_message_to(phone)``, ``clear_outbox()``; ``read_outbox_file(path)``.
+  Under ``make run``: ``.venv/api/bin/python -m api.notify.sms`` prints the last messages.
 - ``http``: a provider's HTTP gateway. ``POST SMS_GATEWAY_URL`` with JSON
   ``{"phone", "text", "message_id"}``, header ``Authorization: Bearer SMS_GATEWAY_KEY`` and
   ``Idempotency-Key: <message_id>`` (the same on every retry, so a retried request is not sent
@@ -327,3 +328,15 @@ def read_outbox_file(path: Path | str) -> list[SmsRecord]:
         if line.strip():
             out.append(SmsRecord(**json.loads(line)))
     return out
+
+
+if __name__ == "__main__":  # development: the fake's last messages (python -m api.notify.sms [N])
+    import sys
+
+    path = Path(os.environ.get("SMS_OUTBOX_FILE") or ROOT / "var" / "sms-outbox.jsonl")
+    records = read_outbox_file(path)
+    count = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 10
+    if not records:
+        print(f"no SMS recorded in {path} (SMS_ADAPTER=fake writes there in development)")
+    for r in records[-count:]:
+        print(f"{r.at}  {r.to_masked}  {r.text}")

@@ -14,6 +14,7 @@ from api.catalog.routes import router as catalog_router
 from api.chat.cors import WidgetCorsMiddleware
 from api.chat.routes import router as chat_router
 from api.checklist.routes import router as checklist_router
+from api.delivery.routes import router as delivery_router
 from api.dispatch.routes import router as dispatch_router
 from api.errors import install_error_handlers
 from api.health import router as health_router
@@ -35,6 +36,7 @@ from api.web.routes import router as web_router
 from api.wechat.routes import router as wechat_router
 from api.window.routes import page_router as window_page_router
 from api.window.routes import router as window_router
+from api.workbench.routes import router as workbench_router
 
 # Each domain area contributes one router; add new areas here.
 ROUTERS = [health_router, catalog_router, checklist_router]
@@ -43,7 +45,7 @@ ROUTERS += [dispatch_router, security_router]
 ROUTERS += [web_router]
 ROUTERS += [regions_router, window_router, region_page_router, window_page_router]
 ROUTERS += [wechat_router]
-ROUTERS += [staff_router]
+ROUTERS += [staff_router, workbench_router, delivery_router]
 ROUTERS += [chat_router]
 ROUTERS += [progress_router]
 

@@ -20,6 +20,7 @@ MODEL_MODULES = (
     "api.regions.models",
     "api.window.models",
     "api.staff.models",
+    "api.delivery.models",
     "api.chat.models",
     "api.progress.models",
 )

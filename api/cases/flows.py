@@ -38,6 +38,7 @@ from api.cases.service import (
 )
 from api.catalog.loader import UNKNOWN_REGION, get_catalog
 from api.checklist.engine import active_keys
+from api.delivery.service import record_choice
 from api.errors import ApiError
 from api.regions.service import rules as regional_rules
 from api.security.audit import record_access
@@ -215,6 +216,14 @@ def open_case(
     return case, token, code
 
 
+def record_delivery(session: Session, case: Case, body: CaseCreate) -> None:
+    """证照送达: the family's delivery choice (mailing address encrypted), api.delivery."""
+    if case.id is None:
+        session.flush()
+    choice = body.delivery
+    record_choice(session, case, choice.method if choice else None, choice.address if choice else None)
+
+
 def open_tasks(session: Session, case: Case, app: Application, staff_id: str | None) -> None:
     """One task per item to do, waiting for the items it needs among them; those that wait for
     nothing are released at once (with their outbox events)."""
@@ -315,6 +324,7 @@ def submit_application(
     try:
         case, token, code = open_case(session, app, staff_id, idempotency_key)
         open_tasks(session, case, app, staff_id)
+        record_delivery(session, case, body)
         tell_family_submitted(session, case, code)
         answer = submission_answer(case, token, code, app)
         remember_answer(session, idempotency_key, req_hash, answer, case)

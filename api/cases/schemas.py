@@ -103,6 +103,52 @@ class ApplicantIn(StrictIn):
         return v
 
 
+class DeliveryIn(BaseModel):
+    """证照送达: how the family wants the paper originals (optional; default electronic)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    method: Literal["electronic", "mail"] = Field(
+        default="electronic",
+        description="electronic：电子结果文书在进度页下载，纸质原件到窗口领取；mail：纸质原件邮寄到下面的地址",
+    )
+    address: str | None = Field(
+        default=None, min_length=6, max_length=200, description="邮寄地址（省市区街道门牌），选择邮寄时必填"
+    )
+
+    @model_validator(mode="after")
+    def _address(self) -> DeliveryIn:
+        if self.method == "mail" and not self.address:
+            raise ValueError("选择邮寄时请填写邮寄地址（省、市、区县、街道和门牌号）")
+        if self.method == "electronic" and self.address:
+            raise ValueError("不邮寄时不用填写地址；要邮寄请把 method 设为 mail")
+        return self
+
+
+class ResultLine(BaseModel):
+    key: str
+    label: str
+    value: str
+
+
+class DeliveryOut(BaseModel):
+    """证照送达 of one completed task (api.delivery.service.delivery_out)."""
+
+    document_no: str
+    issuing_department: str
+    issued_at: dt.datetime | None
+    document_path: str
+    method: Literal["electronic", "mail"]
+    address: str | None
+    carrier: str | None
+    tracking_no: str | None
+    mailed_at: dt.datetime | None
+    received_at: dt.datetime | None
+    status: str
+    status_text: str
+    result_lines: list[ResultLine]
+
+
 class CaseCreate(StrictIn):
     """一表申请: one form for every chosen item."""
 
@@ -150,6 +196,9 @@ class CaseCreate(StrictIn):
     payee_account: str | None = Field(default=None, max_length=40, description="领取待遇的收款银行账号")
     region: str | None = Field(default=None, description="办理地行政区划代码（6 位）")
     channel: Literal["online", "window"] | None = None
+    delivery: DeliveryIn | None = Field(
+        default=None, description="证照送达：纸质原件邮寄或到窗口领取（可不填，默认电子文书 + 窗口领取）"
+    )
 
     @field_validator("situation", mode="before")
     @classmethod
@@ -208,6 +257,7 @@ class TaskState(BaseModel):
 
 class TaskOut(TaskState):
     department_name: str
+    delivery: DeliveryOut | None = Field(default=None, description="证照送达：办结后的结果文书、邮寄和签收")
 
 
 class CaseCreated(BaseModel):
@@ -247,3 +297,4 @@ class CaseOut(BaseModel):
     tasks: list[TaskOut]
     checklist: dict[str, Any]
     notifications: list[NotificationOut]
+    delivery: dict[str, Any] | None = Field(default=None, description="家属选择的送达方式（地址已隐藏）")

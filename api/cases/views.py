@@ -13,6 +13,7 @@ from api import clock
 from api.cases.models import Case
 from api.cases.numbers import readable
 from api.catalog.loader import get_catalog
+from api.delivery.service import choice_of, choice_out, deliveries_for
 from api.sharing.service import shared_facts
 from api.tasks.service import task_out
 
@@ -27,6 +28,7 @@ def case_out(session: Session, case: Case) -> dict[str, Any]:
         r = facts[kind]
         if r is not None:
             shared[kind] = {"source": r.source_department, "date": r.event_date, "record_no": r.record_no}
+    deliveries = deliveries_for(session, case)  # 证照送达 of each completed task
     return {
         "case_no": case.case_no,
         "case_no_readable": readable(case.case_no),
@@ -48,7 +50,8 @@ def case_out(session: Session, case: Case) -> dict[str, Any]:
         },
         "payee_account": case.payee_account_masked,
         "shared_data": shared,
-        "tasks": [task_out(t, today) for t in case.tasks],
+        "tasks": [{**task_out(t, today), "delivery": deliveries[t.id]} for t in case.tasks],
+        "delivery": choice_out(choice_of(session, case)),
         "checklist": case.checklist,
         "notifications": [
             {

@@ -138,7 +138,7 @@ def login_redirect(request: Request) -> RedirectResponse:
 
 
 def forbidden_page(principal: Principal, allowed: str) -> HTMLResponse:
-    from api.staff.pages import page
+    from api.staff.frame import page
 
     body = (
         f"<h1>没有权限</h1><p>您的身份（{ROLE_TEXT[principal.role]}）不能打开这个页面，只有{allowed}可以。</p>"

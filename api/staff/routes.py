@@ -29,7 +29,7 @@ from api.staff.auth import (
     same_origin,
     staff_page,
 )
-from api.staff.pages import LOGIN_BODY, LOGIN_JS, STAFF_JS, STAFF_PAGES, page
+from api.staff.frame import LOGIN_BODY, LOGIN_JS, STAFF_JS, STAFF_PAGES, page
 from api.staff.schemas import LoginIn, StaffMe
 from api.staff.service import STAFF_ACCOUNT_ROLES
 

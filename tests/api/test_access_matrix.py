@@ -87,6 +87,21 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/api/v1/staff/login"): _row(422, anonymous=422, bad_credential=422),
     ("POST", "/api/v1/staff/logout"): _row(401),
     ("GET", "/api/v1/staff/me"): _row(401),
+    # 证照送达: a completed task's result document and the family's receipt (the world's task is open)
+    ("GET", "/api/v1/cases/{case_no}/tasks/{item}/document"): _row(
+        409, applicant_other=404, department_other=404
+    ),
+    ("POST", "/api/v1/cases/{case_no}/tasks/{item}/receipt"): _row(
+        403, applicant_own=409, applicant_other=404
+    ),
+    # the department workbench: signed-in clerks only (tests/api/test_staff_matrix.py)
+    ("GET", "/api/v1/workbench/department/queue"): _row(401),
+    ("POST", "/api/v1/workbench/tasks/{task_id}/accept"): _row(401),
+    ("POST", "/api/v1/workbench/tasks/{task_id}/complete"): _row(401),
+    ("POST", "/api/v1/workbench/tasks/{task_id}/supplement"): _row(401),
+    ("POST", "/api/v1/workbench/tasks/{task_id}/reject"): _row(401),
+    ("POST", "/api/v1/workbench/tasks/{task_id}/reveal"): _row(401),
+    ("POST", "/api/v1/workbench/tasks/{task_id}/mailing"): _row(401),
     # regional configuration and the window's intake: signed-in staff sessions only (api/staff), no
     # header credential opens them (roles per route: tests/api/test_regions.py, test_window.py)
     ("GET", "/api/v1/regions/{code}/settings"): _row(401),

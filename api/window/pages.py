@@ -72,7 +72,7 @@ BODY = """<h1>一窗受理</h1>
 </section>"""
 
 SCRIPT = r"""
-const S = {caseNo: null, code: null, progressCode: null, view: null};
+const S = {caseNo: null, code: null, progressCode: null, view: null, fields: {}};
 const $ = (id) => document.getElementById(id);
 function el(tag, attrs, text) {
   const e = document.createElement(tag);
@@ -86,6 +86,7 @@ async function loadForm() {
   const [fields, items, regions] = await Promise.all([
     staffFetch("/api/v1/situation"), staffFetch("/api/v1/items"), staffFetch("/api/v1/regions")]);
   for (const f of fields) {
+    S.fields[f.key] = f;
     if (f.key === "relationship") {
       for (const v of f.values) $("a-rel").append(el("option", {value: v.value}, v.label));
       continue;
@@ -172,6 +173,15 @@ function show(view) {
   add("申请人", f.applicant.name + "（" + f.applicant.relationship_text + "），手机 " + f.applicant.phone);
   if (f.payee_account) add("收款账号", f.payee_account);
   add("办理地", view.region_name);
+  const answers = [];
+  for (const [k, v] of Object.entries(f.situation || {})) {
+    const field = S.fields[k];
+    if (!field || k === "relationship" || k === "channel") continue;
+    const label = field.type === "bool" ? (v ? "是" : "否")
+      : ((field.values.find((x) => x.value === v) || {}).label || String(v));
+    answers.push(field.label + "：" + label);
+  }
+  if (answers.length) add("逝者情况", answers.join("；"));
   add("事项", view.tasks.map((t) => t.colloquial_name + "（" + t.department_name + "，" + t.status_text +
       (t.due_date ? "，" + t.due_date + " 前" : "") + "）").join("；"));
   box.append(dl);

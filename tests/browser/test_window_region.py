@@ -109,6 +109,7 @@ def test_window_officer_opens_a_case_records_a_promise_and_prints_the_receipt(wo
     page.wait_for_selector("#case:not([hidden]) #materials tr", timeout=20_000)
     text = page.inner_text("#case")
     assert case["case_no_readable"] in text
+    assert "去世原因：因病或年老去世" in text and "养老保险类型" in text  # the form, prefilled
     for secret in (body["deceased"]["name"], body["deceased"]["id_number"], body["applicant"]["phone"]):
         assert secret not in page.content()  # masked until needed
     assert "依据" in page.inner_text("#materials")  # review points with their basis

@@ -110,9 +110,13 @@ def _pdf_response(data: bytes, disposition: str) -> Response:
     responses={200: {"content": {"application/pdf": {}}}, **error_responses(422, 429)},
     dependencies=[Depends(rate_limit("checklist_pdf", setting="RATE_LIMIT_CHECKLIST"))],
 )
-def checklist_pdf_route(request: ChecklistRequest) -> Response:  # type: ignore[valid-type]
+def checklist_pdf_route(
+    request: ChecklistRequest,  # type: ignore[valid-type]
+    session: Annotated[Session, Depends(get_session)],
+) -> Response:
     situation = request.situation.model_dump(exclude_none=True)  # type: ignore[attr-defined]
-    result = run_checklist(situation, request.items, request.start_date, request.region)  # type: ignore[attr-defined]
+    # the region's rules in force (time limits, items not offered), like POST /checklist
+    result = run_checklist(situation, request.items, request.start_date, request.region, session)  # type: ignore[attr-defined]
     return _pdf_response(_pdf(situation, result), "attachment")
 
 
@@ -145,7 +149,7 @@ def send_sms_link(
     session: Annotated[Session, Depends(get_session)],
 ) -> SmsLinkOut:
     situation = body.situation.model_dump(exclude_none=True)  # type: ignore[attr-defined]
-    run_checklist(situation, body.items, None, body.region)  # type: ignore[attr-defined]  # 422 on bad input
+    run_checklist(situation, body.items, None, body.region, session)  # type: ignore[attr-defined]  # 422 on bad input
     link = links.send_link(
         session,
         situation=situation,
@@ -193,7 +197,7 @@ def open_link(
     if links.expired(link):
         text = f"这份清单的链接已过期（有效期 {links.link_days()} 天）。"
         return HTMLResponse(_GONE.replace("__TEXT__", text), status_code=410)
-    result = run_checklist(link.situation, link.items, None, link.region)
+    result = run_checklist(link.situation, link.items, None, link.region, session)
     link.opened += 1
     session.commit()
     return _pdf_response(_pdf(link.situation, result), "inline")

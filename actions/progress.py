@@ -111,6 +111,11 @@ class ActionCheckProgress(Action):
                 line += f"，预计 {t['due_date']} 前办完"
             if t.get("overdue"):
                 line += "（已超时，已提醒部门加快）"
+            delivery = t.get("delivery")  # 证照送达: the result document, the mailed original
+            if delivery:
+                line += f"；结果文书 {delivery['document_no']}（{delivery['issuing_department']}）可下载"
+                if delivery.get("tracking_no"):
+                    line += f"，纸质原件已寄出，快递单号 {delivery['tracking_no']}"
             lines.append(line)
         done = [t for t in case.get("tasks", []) if t["status"] == "completed"]
         buttons: list[dict[str, Any]] = []

@@ -1,7 +1,7 @@
 """证照送达: result lines, the electronic result document, the family's delivery choice, mailing and
 receipt. Services add and flush, never commit.
 
-- Every completed task has an electronic result document (结果文书): number ``<case_no>-R<task id>``,
+- Every completed task has an electronic result document (结果文书): number ``<readable case no>-<task id>``,
   the issuing department, the item, the result fields the department recorded (labels from the
   catalog's ``result_fields``), rendered as a PDF with the embedded CJK font (api/documents/pdf.py).
 - When the family chose mailing in the form and the item's result is a paper certificate
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from api import clock
 from api.cases.models import Case
+from api.cases.numbers import readable
 from api.catalog.loader import get_catalog
 from api.delivery.models import DeliveryChoice, TaskDelivery
 from api.errors import ApiError
@@ -116,7 +117,9 @@ def result_lines(task: Task) -> list[dict[str, str]]:
 
 
 def document_no(case: Case, task: Task) -> str:
-    return f"{case.case_no}-R{task.id}"
+    """The readable case number and the task: SH20261130-00000-1-7 (never a long digit run, which
+    screens and logs would mask as a personal number)."""
+    return f"{readable(case.case_no)}-{task.id}"
 
 
 def needs_mail(task: Task, choice: DeliveryChoice | None) -> bool:

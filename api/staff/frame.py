@@ -36,6 +36,10 @@ button.danger{background:var(--late);border-color:var(--late)}
 button:disabled{opacity:.6;cursor:not-allowed}
 label{display:block;margin:.6rem 0 .2rem;font-weight:600}
 input,select,textarea{width:100%;max-width:32rem}
+input[type=checkbox],input[type=radio]{width:1.4rem;height:1.4rem;margin:.3rem .5rem .3rem 0;
+vertical-align:middle}
+fieldset{border:1px solid #999;border-radius:4px;max-width:32rem}
+fieldset label{display:inline;font-weight:400}
 header.bar{display:flex;gap:1rem;align-items:center;justify-content:space-between;flex-wrap:wrap;
 border-bottom:2px solid #ddd;padding-bottom:.5rem;margin-bottom:1rem}
 .muted{color:var(--muted)} .late{color:var(--late);font-weight:700} .soon{color:var(--warn);font-weight:700}

@@ -82,7 +82,7 @@ caseInput.value = caseNo;
 function say(text, cls) { message.textContent = text; message.className = cls || ""; }
 function el(tag, text, cls) { const e = document.createElement(tag); if (text) e.textContent = text;
   if (cls) e.className = cls; return e; }
-function renderCase(body) {
+function renderCase(body, token) {
   const box = el("div", null, "case");
   box.append(el("h2", "案件 " + (body.case_no_readable || body.case_no)));
   box.append(el("p", "共 " + body.tasks.length + " 件事，各部门同时办理："));
@@ -92,10 +92,50 @@ function renderCase(body) {
     if (t.due_date && t.status !== "completed") text += "，预计 " + t.due_date + " 前办完";
     if (t.overdue) text += "（已超过办理时限）";
     const li = el("li", text);
-    if (t.result) for (const [k, v] of Object.entries(t.result)) li.append(el("div", k + "：" + v, "muted"));
+    if (t.delivery) li.append(renderDelivery(t, body.case_no, token));  // 证照送达
+    else if (t.result) {
+      for (const [k, v] of Object.entries(t.result)) li.append(el("div", k + "：" + v, "muted"));
+    }
     list.append(li);
   }
   box.append(list);
+  return box;
+}
+// 证照送达: the result with its labels, the electronic result document, mailing and receipt
+function renderDelivery(t, caseNo, token) {
+  const d = t.delivery, box = el("div", null, "delivery");
+  for (const l of d.result_lines) box.append(el("div", l.label + "：" + l.value, "muted"));
+  box.append(el("div", "结果文书 " + d.document_no + "（" + d.issuing_department + "）：" + d.status_text));
+  if (d.method === "mail" && d.tracking_no) {
+    box.append(el("div", "快递：" + (d.carrier || "") + "，单号 " + d.tracking_no));
+  } else if (d.method === "mail") {
+    box.append(el("div", "纸质原件将寄到 " + (d.address || "") + "，寄出后短信告诉您快递单号。", "muted"));
+  }
+  if (!token) return box;
+  const get = el("button", "下载电子结果文书（PDF）"); get.type = "button";
+  get.addEventListener("click", async () => {
+    let r;
+    try { r = await fetch(d.document_path, {headers: {"Authorization": "Bearer " + token}}); }
+    catch (e) { say("暂时连不上办理系统，请稍后再试。", "err"); return; }
+    if (!r.ok) {
+      const b = await r.json().catch(() => ({}));
+      say(b.message || "下载没有成功，请稍后再试。", "err"); return;
+    }
+    const a = document.createElement("a"); a.href = URL.createObjectURL(await r.blob());
+    a.download = "结果文书-" + d.document_no + ".pdf"; document.body.append(a); a.click(); a.remove();
+    say("已下载结果文书 " + d.document_no + "。", "ok");
+  });
+  box.append(get);
+  if (d.status !== "received" && (d.method !== "mail" || d.tracking_no)) {
+    const got = el("button", d.method === "mail" ? "我已收到纸质原件" : "我已收到结果"); got.type = "button";
+    got.addEventListener("click", async () => {
+      const res = await call("POST", "/api/v1/cases/" + encodeURIComponent(caseNo) + "/tasks/" +
+        encodeURIComponent(t.item) + "/receipt", null, {"Authorization": "Bearer " + token});
+      if (!res.ok) { failed(res); return; }
+      say("已确认收到，谢谢您。", "ok"); got.replaceWith(el("div", res.body.status_text, "ok"));
+    });
+    box.append(" ", got);
+  }
   return box;
 }
 async function call(method, url, body, headers) {
@@ -111,7 +151,7 @@ async function byToken(token) {
   const res = await call("GET", "/api/v1/cases/" + encodeURIComponent(caseNo), null,
                          {"Authorization": "Bearer " + token});
   if (!res.ok) { failed(res); return; }
-  say("查到了。", "ok"); result.replaceChildren(renderCase(res.body));
+  say("查到了。", "ok"); result.replaceChildren(renderCase(res.body, token));
 }
 document.getElementById("code-form").addEventListener("submit", async (e) => {
   e.preventDefault();
@@ -120,7 +160,7 @@ document.getElementById("code-form").addEventListener("submit", async (e) => {
   say("正在查询……"); result.replaceChildren();
   const res = await call("POST", "/api/v1/cases/" + encodeURIComponent(no) + "/progress-code", {code});
   if (!res.ok) { failed(res); return; }
-  say("查到了。", "ok"); result.replaceChildren(renderCase(res.body.case));
+  say("查到了。", "ok"); result.replaceChildren(renderCase(res.body.case, res.body.access_token));
 });
 let phone = "", shown = "";
 const phoneInput = document.getElementById("phone");
@@ -143,7 +183,7 @@ document.getElementById("otp-form").addEventListener("submit", async (e) => {
   const res = await call("POST", "/api/v1/progress/phone-code/verify", {phone, code});
   if (!res.ok) { failed(res); return; }
   say(res.body.message, "ok");
-  result.replaceChildren(...res.body.cases.map((c) => renderCase(c.case)));
+  result.replaceChildren(...res.body.cases.map((c) => renderCase(c.case, c.access_token)));
 });
 const token = new URLSearchParams(location.hash.slice(1)).get("token");
 if (token) { history.replaceState(null, "", location.pathname); byToken(token); }

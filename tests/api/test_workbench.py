@@ -108,7 +108,7 @@ def test_accept_and_complete_with_result_fields(api, creds):
     view = progress(api, creds, case)
     done = next(x for x in view["tasks"] if x["item"] == "death_cert_normal")
     d = done["delivery"]
-    assert d["status"] == "issued" and d["document_no"] == f"{case['case_no']}-R{t['id']}"
+    assert d["status"] == "issued" and d["document_no"] == f"{case['case_no_readable']}-{t['id']}"
     assert d["result_lines"] == [
         {"key": "certificate_no", "label": "死亡医学证明编号", "value": "GZ-SW-2026-7"}
     ]

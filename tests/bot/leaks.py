@@ -28,6 +28,7 @@ ALLOWED_WORDS = frozenset({"X", "x", "PDF", "pdf", "APP", "App", "app", "QQ", "E
 _ALLOWED_SPANS = (
     re.compile(r"https?://[^\s，。；、）)”\"]+"),  # links (the case page, #token=... fragment included)
     re.compile(r"(?i)\bSH\d{8}-?\d{5}-?\d\b"),  # case numbers
+    re.compile(r"快递单号\s*[A-Za-z0-9-]{6,}"),  # a mailed original's tracking number (证照送达)
     re.compile(r"查询码[：:]\s*[A-Za-z0-9_\-]{6,}"),  # the access code or the 6-character progress code
     re.compile(r"\d{3}\*{6,}\d{3}[\dXx]"),  # masked ID numbers
     re.compile(r"\d{17}[\dXx]|\d{15}"),  # an ID-number example (masking is checked elsewhere)

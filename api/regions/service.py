@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from api import clock
@@ -84,11 +84,32 @@ def _latest(rows: list[RegionChange], on: dt.date) -> dict[tuple[str, str, str],
     return best
 
 
+_CACHE = "regional_rules"  # session.info key: rules already read in this transaction
+_LISTENING = "regional_rules_listening"
+
+
+def _forget(session: Session) -> None:
+    session.info.pop(_CACHE, None)
+
+
 def rules(session: Session, region: str | None, on: dt.date | None = None) -> RegionalRules:
     """The rules in force in `region` (None: the default region) on `on` (default: China's today),
-    the region's chain read in one query."""
+    the region's chain read in one query and kept until the transaction ends (a submission releasing
+    several tasks reads them once); a change made in the transaction clears them."""
     catalog = get_catalog()
     on = on or clock.today()
+    if not session.info.get(_LISTENING):  # the cache lives until the transaction ends
+        event.listen(session, "after_commit", _forget)
+        event.listen(session, "after_rollback", _forget)
+        session.info[_LISTENING] = True
+    cache = session.info.setdefault(_CACHE, {})
+    key = (region or catalog.default_region, on)
+    if key not in cache:
+        cache[key] = _read_rules(session, catalog, region, on)
+    return cache[key]
+
+
+def _read_rules(session: Session, catalog: Catalog, region: str | None, on: dt.date) -> RegionalRules:
     chain = [r.code for r in catalog.region_chain(region)]
     rows = (
         list(
@@ -219,6 +240,7 @@ def change(
     )
     session.add(row)
     session.flush()
+    session.info.pop(_CACHE, None)  # what this session reads next includes the change
     return row
 
 

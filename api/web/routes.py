@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse
 
 from api.catalog.loader import get_catalog
+from api.web.bundles import bundle_ready
 from api.web.case_page import CASE_PAGE as _CASE_PAGE
 
 router = APIRouter(include_in_schema=False)
@@ -24,6 +25,15 @@ def index() -> str:
         f"<td>{catalog.time_limit(i.key)} 个工作日</td></tr>"
         for i in catalog.items.values()
     )
+    # the website chat widget (web/widget): the same one script tag any page of the provincial site uses
+    if bundle_ready("widget"):
+        widget = (
+            '<div id="gz-chat"></div>'
+            '<script src="/static/widget/widget.js" data-target="gz-chat" '
+            'data-title="身后事在线咨询"></script>'
+        )
+    else:
+        widget = "<p>在线咨询窗口还没有构建（运行 <code>make web</code>），可以先拨打 12345 咨询。</p>"
     referrals = "".join(
         f"<li><b>{escape(r.name)}</b>：{escape(r.where)}</li>" for r in catalog.referrals.values()
     )
@@ -38,6 +48,9 @@ text-align:left}}small{{color:#666}}</style></head><body>
 <p>亲人离世后的证明开具、户口注销、养老金和医保、公积金、存款等事项，一次申请、一套材料、各部门并行办理。</p>
 <p><a href="/docs">接口文档（OpenAPI）</a> · <a href="/api/v1/items">事项目录 JSON</a> ·
 <a href="/healthz">运行状态</a></p>
+<h2>在线咨询</h2>
+<p>直接打字问，比如“我爸走了，要办些什么”；助手会列出清单、帮您一次提交申请，之后也能在这里查进度。</p>
+{widget}
 <h2>可以一起办的事项</h2>
 <table><tr><th>通俗名称</th><th>正式名称</th><th>部门</th><th>默认时限</th></tr>{rows}</table>
 <h2>不在本次“一件事”里、需要另外去办的</h2><ul>{referrals}</ul>

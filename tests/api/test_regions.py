@@ -331,3 +331,26 @@ def test_specialist_masked_in_public_views_full_for_the_administrator(api) -> No
     assert "李明华" not in api.get("/api/v1/items/hukou_cancel", params={"region": ZUNYI}).text
     tree = api.get("/api/v1/regions").json()
     assert tree[0]["code"] == PROVINCE and len(tree[0]["children"]) == 9
+
+
+def test_rules_read_once_per_transaction_and_again_after_a_change(backend) -> None:
+    from tests.api.conftest import use_database
+
+    use_database(backend)
+    from api.regions import service
+
+    admin = service.Actor("admin", "a-test", None)
+    with db_session() as s:
+        first = service.rules(s, GUIYANG)
+        assert service.rules(s, GUIYANG) is first  # one query per transaction
+        default = first.time_limit(first_catalog(), "hukou_cancel")
+        service.change(s, admin, GUIYANG, "time_limit", "hukou_cancel", default + 1)
+        assert service.rules(s, NANMING).time_limit(first_catalog(), "hukou_cancel") == default + 1
+        s.commit()
+        assert service.rules(s, GUIYANG) is not first  # a new transaction reads again
+
+
+def first_catalog():  # type: ignore[no-untyped-def]
+    from api.catalog.loader import get_catalog
+
+    return get_catalog()

@@ -21,10 +21,11 @@ from api.cases.schemas import CaseCreate, CaseCreated
 from api.cases.views import case_out
 from api.catalog.loader import get_catalog
 from api.db import get_session
-from api.errors import error_responses
+from api.errors import ApiError, error_responses
 from api.regions.service import rules as regional_rules
 from api.security.audit import record_access
 from api.security.auth import ROLE_TEXT, Principal
+from api.security.ratelimit import FailureLimit, case_key, too_many
 from api.staff.auth import require_staff, staff_page
 from api.staff.pages import page
 from api.tasks.service import task_out
@@ -34,6 +35,27 @@ from api.window.receipt import receipt_pdf
 router = APIRouter(prefix="/api/v1/window", tags=["window"])
 
 _window = require_staff("window_staff", "admin")
+# Wrong family codes at the window, per officer and per case number: a code is not guessed at the
+# counter either (the family is there and shows it). Successful openings are free.
+_wrong_codes_case = FailureLimit("window_code_case", "10/hour")
+_wrong_codes_staff = FailureLimit("window_code_staff", "30/hour")
+
+
+def _open(session: Session, principal: Principal, case_no: str, code: str | None) -> Case:
+    keys_case = [("case", case_key(case_no))]
+    keys_staff = [("staff", principal.staff_id or "-")]
+    retry = _wrong_codes_case.retry_after(keys_case) or _wrong_codes_staff.retry_after(keys_staff)
+    if retry is not None:
+        raise too_many(retry, "核对查询码")
+    try:
+        return service.open_for_window(session, principal.role, case_no, code)
+    except ApiError as exc:
+        if exc.status == 404:
+            _wrong_codes_case.fail(keys_case)
+            _wrong_codes_staff.fail(keys_staff)
+        raise
+
+
 CaseNo = Annotated[str, Path(max_length=40, description="案件号")]
 
 
@@ -124,7 +146,7 @@ def submit_at_window(
 @router.post(
     "/cases/{case_no}/open",
     summary="凭案件号和家属的查询码打开申请（预填，脱敏）",
-    responses=error_responses(401, 403, 404, 422),
+    responses=error_responses(401, 403, 404, 422, 429),
 )
 def open_case(
     case_no: CaseNo,
@@ -132,7 +154,7 @@ def open_case(
     session: Annotated[Session, Depends(get_session)],
     principal: Annotated[Principal, Depends(_window)],
 ) -> dict[str, Any]:
-    case = service.open_for_window(session, principal.role, case_no, body.code)
+    case = _open(session, principal, case_no, body.code)
     record_access(session, principal, "window_open", "case", str(case.id))
     out = window_view(session, case)
     session.commit()
@@ -142,7 +164,7 @@ def open_case(
 @router.post(
     "/cases/{case_no}/verify",
     summary="核对证件号码是否与申请一致（不显示号码）",
-    responses=error_responses(401, 403, 404, 422),
+    responses=error_responses(401, 403, 404, 422, 429),
 )
 def verify_number(
     case_no: CaseNo,
@@ -150,7 +172,7 @@ def verify_number(
     session: Annotated[Session, Depends(get_session)],
     principal: Annotated[Principal, Depends(_window)],
 ) -> dict[str, Any]:
-    case = service.open_for_window(session, principal.role, case_no, body.code)
+    case = _open(session, principal, case_no, body.code)
     matches = service.verify(case, body.field, body.value)
     record_access(session, principal, f"window_verify_{body.field}", "case", str(case.id))
     session.commit()
@@ -166,7 +188,7 @@ def verify_number(
     "/cases/{case_no}/intake",
     status_code=201,
     summary="登记收取的材料和容缺承诺",
-    responses=error_responses(401, 403, 404, 422),
+    responses=error_responses(401, 403, 404, 422, 429),
 )
 def record_intake(
     case_no: CaseNo,
@@ -174,7 +196,7 @@ def record_intake(
     session: Annotated[Session, Depends(get_session)],
     principal: Annotated[Principal, Depends(_window)],
 ) -> dict[str, Any]:
-    case = service.open_for_window(session, principal.role, case_no, body.code)
+    case = _open(session, principal, case_no, body.code)
     intake = service.record_intake(
         session, case, principal.role, principal.staff_id, [m.model_dump() for m in body.materials], body.note
     )
@@ -188,7 +210,7 @@ def record_intake(
 @router.post(
     "/cases/{case_no}/receipt",
     summary="受理回执（PDF）",
-    responses={200: {"content": {"application/pdf": {}}}, **error_responses(401, 403, 404, 422)},
+    responses={200: {"content": {"application/pdf": {}}}, **error_responses(401, 403, 404, 422, 429)},
 )
 def receipt(
     case_no: CaseNo,
@@ -196,7 +218,7 @@ def receipt(
     session: Annotated[Session, Depends(get_session)],
     principal: Annotated[Principal, Depends(_window)],
 ) -> Response:
-    case = service.open_for_window(session, principal.role, case_no, body.code)
+    case = _open(session, principal, case_no, body.code)
     view = window_view(session, case)
     # only a code that belongs to this case is printed
     code = next(

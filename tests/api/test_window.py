@@ -275,3 +275,15 @@ def test_receipt_pdf_has_the_case_number_the_code_and_an_embedded_cjk_font(api) 
     )
     text2 = re.sub(r"\s+", "", pdf_text(r.content)[0])
     assert "ZZZZZZ" not in text2 and "已通过短信发给申请人" in text2
+
+
+def test_wrong_codes_at_the_window_are_limited_per_case(api) -> None:
+    _, made = online_case(api)
+    h = officer(api)
+    url = f"/api/v1/window/cases/{made['case_no']}/open"
+    wrong = next(c for c in ("ABCDEF", "BCDEFG") if c != made["progress_code"])
+    codes = [api.post(url, json={"code": wrong}, headers=_h(h)).status_code for _ in range(11)]
+    assert codes[:10] == [404] * 10 and codes[10] == 429
+    # the family's own code is refused too once the case's budget is used up: nobody keeps guessing
+    r = api.post(url, json={"code": made["progress_code"]}, headers=_h(h))
+    assert r.status_code == 429 and "Retry-After" in r.headers

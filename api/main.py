@@ -20,6 +20,7 @@ from api.errors import install_error_handlers
 from api.health import router as health_router
 from api.limits import BodySizeLimitMiddleware
 from api.progress.routes import router as progress_router
+from api.proactive.routes import router as proactive_router
 from api.ratings.routes import router as ratings_router
 from api.regions.routes import page_router as region_page_router
 from api.regions.routes import router as regions_router
@@ -29,6 +30,7 @@ from api.settings import get_settings
 from api.sharing.routes import router as sharing_router
 from api.staff.routes import router as staff_router
 from api.startup import startup_checks
+from api.stats.pages import router as supervisor_router
 from api.stats.routes import router as stats_router
 from api.tasks.routes import router as tasks_router
 from api.web.bundles import mount_web_bundles
@@ -48,6 +50,7 @@ ROUTERS += [wechat_router]
 ROUTERS += [staff_router, workbench_router, delivery_router]
 ROUTERS += [chat_router]
 ROUTERS += [progress_router]
+ROUTERS += [proactive_router, supervisor_router]
 
 
 @asynccontextmanager

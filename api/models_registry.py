@@ -23,6 +23,8 @@ MODEL_MODULES = (
     "api.delivery.models",
     "api.chat.models",
     "api.progress.models",
+    "api.stats.models",
+    "api.proactive.models",
 )
 
 

@@ -31,7 +31,7 @@ if [ -f api/dispatch/simulator.py ]; then
   pids+=($!)
   export DEPARTMENT_WEBHOOK_DEFAULT="${DEPARTMENT_WEBHOOK_DEFAULT:-http://127.0.0.1:$SIM_PORT/deliveries}"
 fi
-DISPATCH_IN_PROCESS=1 .venv/api/bin/python -m uvicorn api.main:app --host 127.0.0.1 --port "$API_PORT" \
+DISPATCH_IN_PROCESS=1 INVITATIONS_IN_PROCESS=1 .venv/api/bin/python -m uvicorn api.main:app --host 127.0.0.1 --port "$API_PORT" \
   >var/log/api.log 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$API_PORT/healthz" "case API" 60

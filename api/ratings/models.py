@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.clock import utcnow
@@ -13,6 +13,8 @@ from api.db import Base
 
 class Rating(Base):
     __tablename__ = "ratings"
+    # one rating per case and item (and, below, per task: the same thing, as a task is one item of a case)
+    __table_args__ = (UniqueConstraint("case_id", "item_key", name="uq_ratings_case_item"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, BackgroundTasks, Depends
 from sqlalchemy.orm import Session
 
 from api.catalog.loader import get_catalog
 from api.db import get_session
 from api.errors import ApiError, error_responses
+from api.proactive.sender import send_now
 from api.security.audit import record_access
 from api.security.auth import Principal, require_roles
 from api.sharing import service
@@ -38,6 +39,7 @@ def _sharing_department(principal: Principal) -> str:
 )
 def push_death_record(
     body: DeathRecordIn,
+    background: BackgroundTasks,
     session: Annotated[Session, Depends(get_session)],
     principal: Annotated[Principal, Depends(require_roles("department"))],
 ) -> DeathRecordOut:
@@ -45,6 +47,9 @@ def push_death_record(
     out = service.push_death_record(session, dept, body)
     record_access(session, principal, "push", "death_record", str(out["id"]))
     session.commit()
+    if out.get("invitation") == "queued" and out.get("invitation_id"):
+        # sent after the answer (inside the sending window; at night the sender loop sends it later)
+        background.add_task(send_now, [out["invitation_id"]])
     return DeathRecordOut.model_validate(out)
 
 

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from api.cases.schemas import Relationship, StrictIn, checked_id_number
-from api.identity import clean_name, parse_id_number
+from api.identity import DigitsError, ascii_digits, clean_name, parse_id_number, valid_phone
 
 
 class DeathRecordIn(StrictIn):
@@ -22,9 +22,28 @@ class DeathRecordIn(StrictIn):
     death_nature: Literal["normal", "abnormal"] | None = Field(
         default=None, description="死亡性质（death 记录可填）：normal 正常死亡，abnormal 非正常死亡"
     )
+    family_phone: str | None = Field(
+        default=None,
+        max_length=20,
+        description="登记的家属联系电话（可选）：尚无案件时，系统会向它发送一次“一件事”服务邀请短信",
+    )
 
     _idn = field_validator("id_number")(checked_id_number)
     _name = field_validator("name")(clean_name)
+
+    @field_validator("family_phone")
+    @classmethod
+    def _family_phone(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            v = ascii_digits(value, "家属联系电话")
+        except DigitsError as exc:
+            raise ValueError(str(exc)) from None
+        v = v.replace(" ", "").replace("-", "").removeprefix("+86")
+        if not valid_phone(v):
+            raise ValueError("家属联系电话应为 11 位手机号、以 1 开头，请核对 family_phone")
+        return v
 
     @model_validator(mode="after")
     def _dates(self) -> DeathRecordIn:
@@ -50,6 +69,11 @@ class DeathRecordOut(BaseModel):
     record_no: str
     created: bool = Field(description="true 新记录；false 更新了已有记录")
     cases_updated: list[str] = Field(description="因此更新的在办案件号")
+    invitation: str | None = Field(
+        default=None,
+        description="服务邀请短信：queued 已排队（夜间顺延到早上）、sent 已发送、suppressed 对方已退订；"
+        "null 不邀请（没有家属电话、已有案件或已邀请过）",
+    )
 
 
 class RelationshipIn(StrictIn):

@@ -24,6 +24,7 @@ from api.cases.service import checklist_summary
 from api.catalog.loader import get_catalog
 from api.checklist.engine import build_checklist
 from api.errors import ApiError
+from api.proactive.service import invite_if_no_case
 from api.regions.service import rules as regional_rules
 from api.security.personal import ID_NUMBER, NAME, PersonalField
 from api.sharing.models import DeathRecord, RelationshipVerification
@@ -146,6 +147,10 @@ def push_death_record(
         if not _retry:
             raise
         return push_death_record(session, department, body, _retry=False)
+    # proactive service: no case yet → the family contact on record is invited, once per deceased
+    invitation = None
+    if not open_cases and body.kind == "death":
+        invitation = invite_if_no_case(session, h, body.family_phone, department, body.event_date)
     return {
         "id": record.id,
         "kind": record.kind,
@@ -156,6 +161,8 @@ def push_death_record(
         "record_no": record.record_no,
         "created": created,
         "cases_updated": updated,
+        "invitation": None if invitation is None else invitation.status,
+        "invitation_id": None if invitation is None else invitation.id,
     }
 
 

@@ -1,30 +1,29 @@
-"""Statistics for supervisors: cases, handling time against the limit, overdue counts, ratings.
+"""Statistics for supervisors: cases, handling time against the limit by item, department, region
+and staff member, overdue tasks, 好差评, cases per week, materials saved, answer ratings.
 
-Computed from tasks in Python (one pass): simple, identical on SQLite and PostgreSQL, and fast
-enough for a province's daily volume; a reporting replica can take over if it ever is not.
+Every figure is an SQL aggregate (api.stats.queries), the same on SQLite and PostgreSQL; the number
+of statements does not grow with the number of cases. This module adds the names and the scope.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api import clock
-from api.cases.models import Case
 from api.catalog.loader import get_catalog
 from api.chat.service import answer_rating_counts
 from api.checklist.calendar import is_working_day
-from api.ratings.models import Rating
-from api.tasks.models import Task, TaskStatus
-from api.tasks.service import is_overdue
+from api.identity import mask_text
+from api.stats.calendar_table import ensure_calendar
+from api.stats.queries import compute_sql, region_prefix
 
 
 def working_days_between(start: dt.date, end: dt.date) -> int:
-    """Working days after `start` up to and including `end` (0 when finished the same day)."""
+    """Working days after `start` up to and including `end` (0 when finished the same day). The SQL
+    statistics count the same with the calendar table (seq(end) - seq(start))."""
     days, d = 0, start
     while d < end:
         d += dt.timedelta(days=1)
@@ -33,121 +32,93 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
     return days
 
 
-class _Group:
-    def __init__(self) -> None:
-        self.tasks = 0
-        self.open = 0
-        self.completed = 0
-        self.rejected = 0
-        self.overdue_open = 0
-        self.completed_late = 0
-        self.days: list[int] = []
-        self.limits: list[int] = []
-        self.scores: list[int] = []
-
-    def out(self) -> dict[str, Any]:
-        def avg(xs: list[int]) -> float | None:
-            return round(sum(xs) / len(xs), 2) if xs else None
-
-        return {
-            "tasks": self.tasks,
-            "open": self.open,
-            "completed": self.completed,
-            "rejected": self.rejected,
-            "overdue_open": self.overdue_open,
-            "completed_late": self.completed_late,
-            "avg_handling_working_days": avg(self.days),
-            "avg_time_limit_days": avg(self.limits),
-            "on_time_rate": round(1 - self.completed_late / self.completed, 3) if self.completed else None,
-            "ratings": len(self.scores),
-            "avg_rating": avg(self.scores),
-        }
+def region_name(code: str | None) -> str:
+    if not code:
+        return "全省"
+    region = get_catalog().regions.get(code)
+    if region is not None:
+        return region.name
+    return "未注明市州" if code.endswith("0000") else code
 
 
-def compute(session: Session, since: dt.date | None = None, until: dt.date | None = None) -> dict[str, Any]:
+def compute(
+    session: Session,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    region: str | None = None,
+) -> dict[str, Any]:
+    """The statistics of the cases submitted between `since` and `until` (China's dates, inclusive)
+    in `region` and below it (None: the whole province)."""
     cat = get_catalog()
     today = clock.today()
     if since:
         since = max(since, dt.date(2000, 1, 1))
     if until:
         until = min(until, dt.date(9000, 1, 1))
-    cq = select(Case.status, func.count()).group_by(Case.status)
-    tq = select(Task, Case.created_at).join(Case)
-    if since:
-        start = dt.datetime.combine(since, dt.time()) - dt.timedelta(hours=8)
-        cq = cq.where(Case.created_at >= start)
-        tq = tq.where(Case.created_at >= start)
-    if until:
-        end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time()) - dt.timedelta(hours=8)
-        cq = cq.where(Case.created_at < end)
-        tq = tq.where(Case.created_at < end)
-    case_counts = {status: n for status, n in session.execute(cq).all()}
-    answers = answer_rating_counts(
-        session,
-        dt.datetime.combine(since, dt.time()) - dt.timedelta(hours=8) if since else None,
-        dt.datetime.combine(until + dt.timedelta(days=1), dt.time()) - dt.timedelta(hours=8)
-        if until
-        else None,
-    )
+    ensure_calendar(session, today)
+    data = compute_sql(session, today, since, until, region)
 
-    ratings: dict[int, tuple[int, int | None]] = {
-        task_id: (score, staff_score)
-        for task_id, score, staff_score in session.execute(
-            select(Rating.task_id, Rating.score, Rating.staff_score)
+    item_names = {k: i.colloquial_name for k, i in cat.items.items()}
+    dept_names = {k: d.short_name for k, d in cat.departments.items()}
+
+    def named(rows: list[dict[str, Any]], names: Any) -> list[dict[str, Any]]:
+        return [{**r, "key": r["key"], "name": names(r["key"])} for r in rows]
+
+    province_wide = region is None or len(region_prefix(region)) <= 2
+    answers = None
+    if province_wide:
+        # answers in the website widget carry no region: counted for the province's view only
+        answers = answer_rating_counts(
+            session,
+            dt.datetime.combine(since, dt.time()) - dt.timedelta(hours=8) if since else None,
+            dt.datetime.combine(until + dt.timedelta(days=1), dt.time()) - dt.timedelta(hours=8)
+            if until
+            else None,
         )
-    }
-    by_item: dict[str, _Group] = defaultdict(_Group)
-    by_dept: dict[str, _Group] = defaultdict(_Group)
-    by_staff: dict[str, _Group] = defaultdict(_Group)
-    total = _Group()
-    distribution = {str(n): 0 for n in range(1, 6)}
-    for task, _created in session.execute(tq).all():
-        groups = [total, by_item[task.item_key], by_dept[task.department]]
-        if task.staff_id:
-            groups.append(by_staff[task.staff_id])
-        rating = ratings.get(task.id)
-        if rating:
-            distribution[str(rating[0])] += 1
-        for n, g in enumerate(groups):
-            g.tasks += 1
-            if task.status == TaskStatus.COMPLETED:
-                g.completed += 1
-                if is_overdue(task, today):
-                    g.completed_late += 1
-                if task.released_at and task.completed_at:
-                    g.days.append(
-                        working_days_between(
-                            clock.local_date(task.released_at), clock.local_date(task.completed_at)
-                        )
-                    )
-                    if task.time_limit_days is not None:
-                        g.limits.append(task.time_limit_days)
-            elif task.status == TaskStatus.REJECTED:
-                g.rejected += 1
-            else:
-                g.open += 1
-                if is_overdue(task, today):
-                    g.overdue_open += 1
-            if rating:
-                # the staff table uses the staff score; the others the item score
-                g.scores.append(rating[1] if (n == 3 and rating[1] is not None) else rating[0])
-
-    def named(groups: dict[str, _Group], names: dict[str, str]) -> list[dict[str, Any]]:
-        return [{"key": k, "name": names.get(k, k), **g.out()} for k, g in sorted(groups.items())]
-
+    cases = data["cases"]
+    dist = data["distribution"]
     return {
         "as_of": today,
         "since": since,
         "until": until,
+        "region": region,
+        "region_name": region_name(region),
         "cases": {
-            "total": sum(case_counts.values()),
-            "open": case_counts.get("open", 0),
-            "completed": case_counts.get("completed", 0),
+            "total": sum(cases.values()),
+            "open": cases.get("open", 0),
+            "completed": cases.get("completed", 0),
         },
-        "tasks": total.out(),
-        "by_item": named(by_item, {k: i.colloquial_name for k, i in cat.items.items()}),
-        "by_department": named(by_dept, {k: d.short_name for k, d in cat.departments.items()}),
-        "by_staff": named(by_staff, {}),
-        "ratings": {"count": sum(distribution.values()), "distribution": distribution},
+        "tasks": data["tasks"],
+        "by_item": named(data["by_item"], lambda k: item_names.get(k, k)),
+        "by_department": named(data["by_department"], lambda k: dept_names.get(k, k)),
+        "by_region": named(data["by_region"], region_name),
+        "region_level": data["region_level"],
+        "by_staff": named(data["by_staff"], lambda k: k),
+        "ratings": {
+            "count": sum(dist.values()),
+            "distribution": dist,
+            "comments": [
+                {
+                    **c,
+                    # masked when stored (api.ratings); masked again here, so a row written by any
+                    # other path shows no phone or ID number either
+                    "comment": mask_text(c["comment"]) if c["comment"] else c["comment"],
+                    "item_name": item_names.get(c["item"], c["item"]),
+                    "department_name": dept_names.get(c["department"], c["department"]),
+                }
+                for c in data["comments"]
+            ],
+        },
+        "overdue_tasks": [
+            {
+                **t,
+                "item_name": item_names.get(t["item"], t["item"]),
+                "department_name": dept_names.get(t["department"], t["department"]),
+                "region_name": region_name(t["region"]),
+            }
+            for t in data["overdue"]
+        ],
+        "cases_per_week": data["cases_per_week"],
+        "materials": data["materials"],
         "answer_ratings": answers,
     }

@@ -82,6 +82,9 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/admin/outbox"): _row(403, admin=200),
     ("POST", "/api/v1/admin/outbox/{event_id}/retry"): _row(403, admin=404),
     ("GET", "/api/v1/admin/audit"): _row(403, admin=200),
+    ("GET", "/api/v1/admin/invitations"): _row(403, admin=200),
+    # the supervisor dashboard: signed-in staff sessions only (tests/api/test_supervision_stats.py)
+    ("GET", "/api/v1/supervision/stats"): _row(401),
     # staff pages sign in with a session cookie (tests/api/test_staff_matrix.py checks every staff role);
     # machine credentials open no staff session
     ("POST", "/api/v1/staff/login"): _row(422, anonymous=422, bad_credential=422),

@@ -16,6 +16,13 @@ function base(title, description) {
 
 const num = (v) => (v === null || v === undefined ? null : Number(v));
 
+// A pie with nothing to show says so instead of drawing equal empty slices.
+function emptyNote(total, text) {
+  return total
+    ? []
+    : [{ type: "text", left: "center", top: "middle", style: { text, fontSize: 16, fill: "#555" } }];
+}
+
 // Handling time against the limit (working days) for rows of {name, avg_handling_working_days,
 // avg_time_limit_days, completed, overdue_open}: two bars per row, rows without a completed task left out.
 export function handlingOption(rows, what) {
@@ -94,7 +101,8 @@ export function distributionOption(distribution) {
     ...base("评价分布", `共 ${total} 条评价：` + data.map((d) => `${d.name} ${d.value} 条`).join("；")),
     tooltip: { trigger: "item" },
     legend: { top: 24, type: "scroll" },
-    series: [{ name: "评价", type: "pie", radius: ["35%", "62%"], top: 40, data }],
+    graphic: emptyNote(total, "还没有评价"),
+    series: [{ name: "评价", type: "pie", radius: ["35%", "62%"], top: 40, stillShowZeroSum: false, data }],
   };
 }
 
@@ -142,12 +150,14 @@ export function answersOption(answers) {
     { name: "有帮助", value: answers.helpful || 0 },
     { name: "没帮助", value: answers.not_helpful || 0 },
   ];
+  const total = data[0].value + data[1].value;
   return {
     ...base("在线助手的回答", `有帮助 ${data[0].value} 条，没帮助 ${data[1].value} 条`),
     color: ["#1e6b2e", "#b3261e"],
     tooltip: { trigger: "item" },
     legend: { top: 24 },
-    series: [{ name: "回答评价", type: "pie", radius: ["35%", "62%"], top: 40, data }],
+    graphic: emptyNote(total, "还没有评价"),
+    series: [{ name: "回答评价", type: "pie", radius: ["35%", "62%"], top: 40, stillShowZeroSum: false, data }],
   };
 }
 

@@ -65,7 +65,8 @@ function draw(stats) {
     if (box) box.hidden = false;
     let chart = charts.get(id);
     if (!chart) { chart = echarts.init(el, null, { renderer: "canvas" }); charts.set(id, chart); }
-    chart.setOption(option, true);
+    // the figure's caption is the title on the page; ECharts keeps it in the chart's aria label
+    chart.setOption({ ...option, title: { ...option.title, show: false } }, true);
     el.setAttribute("data-rendered", "1");
   }
   fillTable("overdue-rows", overdueRows(stats), "没有超期未办结的任务。");

@@ -80,6 +80,12 @@ describe("weekly, materials and answers", () => {
     expect(o.series[0].data[2].value).toBe(20);
     expect(o.aria.description).toContain("66.7%");
   });
+  it("says there is nothing yet instead of drawing empty slices", () => {
+    expect(distributionOption({}).graphic[0].style.text).toBe("还没有评价");
+    expect(distributionOption(STATS.ratings.distribution).graphic).toEqual([]);
+    expect(answersOption({ helpful: 0, not_helpful: 0 }).graphic).toHaveLength(1);
+    expect(answersOption({ helpful: 0, not_helpful: 0 }).series[0].stillShowZeroSum).toBe(false);
+  });
   it("draws the answer ratings only when the scope has them", () => {
     expect(answersOption(null)).toBeNull();
     expect(answersOption(STATS.answer_ratings).series[0].data).toEqual([

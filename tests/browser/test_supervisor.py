@@ -1,0 +1,165 @@
+"""The supervisor dashboard in Chromium (issue 9 item 4): a supervisor signs in, the ECharts charts
+render on canvases from the API's statistics, the page passes axe, and a screenshot is taken
+(docs/screenshots/supervisor-dashboard.png with UPDATE_SCREENSHOTS=1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import subprocess
+import sys
+import textwrap
+
+import httpx
+import pytest
+
+from api.identity import check_digit
+from api.web.bundles import bundle_ready
+from tests.browser.conftest import IN_CI, ROOT, axe_clean, screenshot
+
+PASSWORD = "browser-supervisor-pw-1"
+REGIONS = ("520111", "520111", "520112", "520102", "520300", "520500")
+
+
+def id_number(birth: dt.date, serial: int) -> str:
+    first17 = "520102" + birth.strftime("%Y%m%d") + f"{serial % 1000:03d}"
+    return first17 + check_digit(first17)
+
+
+def case_body(n: int, region: str) -> dict:
+    return {
+        "deceased": {
+            "name": "张德明",
+            "id_number": id_number(dt.date(1938, 1, 1) + dt.timedelta(days=n), 100 + n),
+            "death_date": (dt.date.today() - dt.timedelta(days=4)).isoformat(),
+        },
+        "applicant": {
+            "name": "张晓红",
+            "id_number": id_number(dt.date(1968, 1, 1) + dt.timedelta(days=n), 200 + n),
+            "phone": "139" + f"{random.randint(0, 99_999_999):08d}",
+            "relationship": "child",
+        },
+        "situation": {
+            "death_nature": "normal",
+            "death_place": "hospital",
+            "funeral": "cremation",
+            "hukou_in_guizhou": True,
+            "pension_scheme": "enterprise",
+            "pension_status": "retired",
+            "medical_scheme": "employee",
+        },
+        "items": [
+            "hukou_cancel",
+            "social_insurance_suspend",
+            "survivor_benefits",
+            "medical_account_withdraw",
+        ],
+        "payee_account": "6222 0212 3456 7890 123",
+        "region": region,
+    }
+
+
+# Run in the live API's environment (its database): a supervisor account, and the cases' tasks
+# completed, rated and made overdue the way months of work would leave them.
+SEED = textwrap.dedent(
+    """
+    import datetime as dt, sys
+    from sqlalchemy import select
+    from api import clock
+    from api.db import get_sessionmaker
+    from api.cases.models import Case, Task
+    from api.ratings.models import Rating
+    from api.staff import service
+
+    s = get_sessionmaker()()
+    if service.authenticate(s, "supervisor-browser", sys.argv[1]) is None:
+        service.create_account(s, "supervisor-browser", sys.argv[1], "supervisor", display_name="监督员")
+    today = clock.today()
+    staff = ["WJ-101", "GA-202", "RS-303"]
+    comments = ["医生很耐心，谢谢", "跑了一次就办完了", None, "等得有点久，请回电 13912345678", None, "窗口很热情"]
+    for n, case in enumerate(s.scalars(select(Case).order_by(Case.id))):
+        case.created_at = clock.utcnow() - dt.timedelta(days=9 * n)
+        for m, task in enumerate(case.tasks):
+            start = clock.utcnow() - dt.timedelta(days=9 * n + 6)
+            if m < 2:
+                task.status = "completed"
+                task.released_at = start
+                task.completed_at = start + dt.timedelta(days=1 + (n + m) % 4)
+                task.due_date = clock.local_date(start) + dt.timedelta(days=3)
+                task.staff_id = staff[(n + m) % 3]
+                s.add(Rating(case_id=case.id, task_id=task.id, item_key=task.item_key,
+                             department=task.department, staff_id=task.staff_id,
+                             score=5 - (n + m) % 4, staff_score=5 - (n + 2 * m) % 3,
+                             comment=comments[(n + m) % len(comments)], created_at=clock.utcnow()))
+            elif m == 2:
+                task.status = "accepted"
+                task.due_date = today - dt.timedelta(days=1 + n)
+    # the website widget's 有帮助 / 没帮助 (api.chat), counted province-wide
+    from api.chat.models import AnswerRating
+    for k in range(7):
+        s.add(AnswerRating(conversation="browser-seed", message_id=f"m{k}", helpful=k < 5, answer=None,
+                           channel="web", created_at=clock.utcnow()))
+    s.commit()
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def seeded(live_api):
+    if not bundle_ready("dashboard"):
+        msg = "web/dashboard is not built (make web)"
+        if IN_CI:
+            pytest.fail(msg)
+        pytest.skip(msg)
+    for n, region in enumerate(REGIONS):
+        r = httpx.post(f"{live_api['url']}/api/v1/cases", json=case_body(n, region), timeout=30)
+        assert r.status_code == 201, r.text
+    done = subprocess.run(
+        [sys.executable, "-c", SEED, PASSWORD],
+        cwd=ROOT,
+        env=live_api["env"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return live_api
+
+
+def test_supervisor_signs_in_and_sees_the_charts(seeded, page):
+    url = seeded["url"]
+    page.goto(f"{url}/workbench/supervisor")
+    assert "/staff/login" in page.url  # not signed in: the sign-in page, coming back afterwards
+    page.fill("#username", "supervisor-browser")
+    page.fill("#password", PASSWORD)
+    page.click("#login-button")
+    page.wait_for_url("**/workbench/supervisor", timeout=20_000)
+    page.wait_for_selector("#dashboard[data-loaded='1']", timeout=30_000)
+
+    # every chart is drawn by ECharts on a canvas
+    charts = page.locator(".chart[data-rendered='1']")
+    assert charts.count() == 10
+    for i in range(charts.count()):
+        assert charts.nth(i).locator("canvas").count() >= 1
+
+    # the figures on the page are the API's (same session, same statistics)
+    stats = page.evaluate(
+        "async () => (await fetch('/api/v1/supervision/stats', {credentials: 'same-origin'})).json()"
+    )
+    assert stats["cases"]["total"] == len(REGIONS)
+    summary = page.inner_text("#summary")
+    assert f"{stats['cases']['total']}\n案件" in summary or f"{stats['cases']['total']}案件" in summary
+    assert str(stats["materials"]["saved"]) in summary and stats["materials"]["saved"] > 0
+    assert stats["tasks"]["overdue_open"] >= 1
+    assert stats["answer_ratings"] == {"helpful": 5, "not_helpful": 2}
+    overdue = page.locator("#overdue-rows tr")
+    assert overdue.count() == min(len(stats["overdue_tasks"]), 20) >= 1
+    comments = page.inner_text("#comment-rows")
+    assert "13912345678" not in comments and "139****5678" in comments
+    # the chart of handling time by item names the items it drew (ECharts' aria description)
+    label = page.get_attribute("#chart-handling-item", "aria-label") or ""
+    first_item = next(r["name"] for r in stats["by_item"] if r["completed"])
+    assert first_item in label
+
+    axe_clean(page, "supervisor-dashboard")
+    screenshot(page, "supervisor-dashboard")

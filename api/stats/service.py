@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api import clock
@@ -17,6 +18,7 @@ from api.catalog.loader import get_catalog
 from api.chat.service import answer_rating_counts
 from api.checklist.calendar import is_working_day
 from api.identity import mask_text
+from api.staff.models import StaffAccount
 from api.stats.calendar_table import ensure_calendar
 from api.stats.queries import compute_sql, region_prefix
 
@@ -41,6 +43,16 @@ def region_name(code: str | None) -> str:
     return "未注明市州" if code.endswith("0000") else code
 
 
+def _staff_names(session: Session, staff_ids: list[str]) -> dict[str, str]:
+    """工号 → "name（工号）" for the staff members who have an account (one query)."""
+    if not staff_ids:
+        return {}
+    rows = session.execute(
+        select(StaffAccount.username, StaffAccount.display_name).where(StaffAccount.username.in_(staff_ids))
+    ).all()
+    return {u: (f"{n}（{u}）" if n and n != u else u) for u, n in rows}
+
+
 def compute(
     session: Session,
     since: dt.date | None = None,
@@ -59,6 +71,7 @@ def compute(
     data = compute_sql(session, today, since, until, region)
 
     item_names = {k: i.colloquial_name for k, i in cat.items.items()}
+    staff_names = _staff_names(session, [r["key"] for r in data["by_staff"]])
     dept_names = {k: d.short_name for k, d in cat.departments.items()}
 
     def named(rows: list[dict[str, Any]], names: Any) -> list[dict[str, Any]]:
@@ -93,7 +106,7 @@ def compute(
         "by_department": named(data["by_department"], lambda k: dept_names.get(k, k)),
         "by_region": named(data["by_region"], region_name),
         "region_level": data["region_level"],
-        "by_staff": named(data["by_staff"], lambda k: k),
+        "by_staff": named(data["by_staff"], lambda k: staff_names.get(k, k)),
         "ratings": {
             "count": sum(dist.values()),
             "distribution": dist,

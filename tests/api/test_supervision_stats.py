@@ -288,3 +288,18 @@ def test_dashboard_page(api, creds):
         assert "make web" in page.text
     assert "花溪区" in page.text and "遵义市" not in page.text  # only its own region is offered
     api.cookies.clear()
+
+
+def test_staff_rows_carry_the_account_name(api, creds):
+    from tests.api.staff_helpers import make_account
+
+    username, _ = make_account("department", department="health")
+    with db_session() as s:
+        from api.staff.models import StaffAccount
+
+        s.scalar(select(StaffAccount).where(StaffAccount.username == username)).display_name = "李医生"
+        s.commit()
+    case = new_case(api, BAIYUN)
+    seed(case["case_no"], {"death_cert_normal": {"status": "completed", "staff_id": username}})
+    out = stats(api, creds, region=BAIYUN)
+    assert row(out["by_staff"], username)["name"] == f"李医生（{username}）"

@@ -14,6 +14,7 @@ Services add and flush, never commit.
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import re
 from typing import Any
 
@@ -52,7 +53,7 @@ def family_code_matches(case: Case, code: str) -> bool:
         return False
     if code_matches(case.case_no, getattr(case, "progress_code_hash", None), code):
         return True
-    return 16 <= len(code) <= 256 and token_hash(code) == case.access_token_hash
+    return 16 <= len(code) <= 256 and hmac.compare_digest(token_hash(code), case.access_token_hash or "")
 
 
 def open_for_window(session: Session, role: str, case_no: str, code: str | None) -> Case:
@@ -77,7 +78,7 @@ def verify(case: Case, field: str, value: str) -> bool:
     pf = CASE_PERSONAL[field]
     stored = getattr(case, f"{field}_hash", None)
     try:
-        return bool(stored) and pf.hash(value) == stored
+        return bool(stored) and hmac.compare_digest(pf.hash(value), stored or "")
     except ValueError:
         return False
 

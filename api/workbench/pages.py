@@ -12,7 +12,7 @@ from api.staff.frame import page
 BODY = """<h1>__DEPT__ 工作台</h1>
 <p class="muted">待办任务按到期日排列（工作日按国家法定节假日和调休计算），超期的标红。个人信息默认隐藏，
 确需查看时点“显示完整”，每次查看都会记入审计日志。</p>
-<p id="status" role="status" aria-live="polite"></p>
+<p id="status" role="status" aria-live="polite" tabindex="-1"></p>
 <section aria-labelledby="queue-title">
 <h2 id="queue-title">待办任务 <span id="count" class="muted"></span></h2>
 <table id="queue"><caption class="visually-hidden">本部门待办任务，按到期日排序</caption>

@@ -99,7 +99,7 @@ def department_queue(session: Annotated[Session, Depends(get_session)], principa
     dept = principal.department or ""
     today = clock.today()
     tasks = service.queue(session, dept)
-    cards = [service.card(session, t, today) for t in tasks]
+    cards = service.cards(session, tasks, today)
     record_access(session, principal, "list", "department_tasks", dept)
     session.commit()
     d = get_catalog().departments.get(dept)

@@ -9,7 +9,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from api import clock
@@ -17,6 +17,7 @@ from api.cases.models import CASE_PERSONAL, Case
 from api.catalog.loader import get_catalog
 from api.checklist.calendar import is_working_day
 from api.delivery import service as delivery
+from api.delivery.models import DeliveryChoice, TaskDelivery
 from api.errors import ApiError
 from api.tasks.models import Task, TaskStatus
 from api.tasks.service import task_out
@@ -106,36 +107,64 @@ def masked_particulars(task: Task, choice: Any) -> dict[str, str | None]:
 
 
 def queue(session: Session, department: str) -> list[Task]:
-    """The department's open tasks and its completed ones whose paper original still has to be mailed,
-    by due date (none last), then by id."""
-    rows = session.scalars(
-        select(Task)
-        .where(Task.department == department, Task.status.in_([*OPEN_FOR_DEPARTMENT, S.COMPLETED]))
-        .options(selectinload(Task.case).selectinload(Case.tasks))
-        .order_by(Task.due_date.is_(None), Task.due_date, Task.id)
-    ).all()
-    out: list[Task] = []
-    for t in rows:
-        if t.status == S.COMPLETED:
-            item = get_catalog().items.get(t.item_key)
-            if not (item and item.paper_original):
-                continue
-            view = delivery.delivery_out(
-                t, t.case, delivery.choice_of(session, t.case), delivery.delivery_row(session, t)
-            )
-            if view is None or view["status"] != "to_mail":
-                continue
-        out.append(t)
-        if len(out) >= QUEUE_LIMIT:
-            break
-    return out
+    """The department's open tasks and its completed ones whose paper original still has to be mailed
+    (the family chose mailing, nothing posted yet), by due date (none last), then by id; at most
+    QUEUE_LIMIT, selected and ordered in SQL."""
+    paper = [k for k, i in get_catalog().items.items() if i.paper_original]
+    to_mail = (
+        select(Task.id)
+        .join(DeliveryChoice, DeliveryChoice.case_id == Task.case_id)
+        .outerjoin(TaskDelivery, TaskDelivery.task_id == Task.id)
+        .where(
+            Task.department == department,
+            Task.status == S.COMPLETED,
+            Task.item_key.in_(paper or ["-"]),
+            DeliveryChoice.method == "mail",
+            TaskDelivery.mailed_at.is_(None),
+        )
+    )
+    return list(
+        session.scalars(
+            select(Task)
+            .where(Task.department == department)
+            .where(or_(Task.status.in_(OPEN_FOR_DEPARTMENT), Task.id.in_(to_mail)))
+            .options(selectinload(Task.case).selectinload(Case.tasks))
+            .order_by(Task.due_date.is_(None), Task.due_date, Task.id)
+            .limit(QUEUE_LIMIT)
+        ).all()
+    )
 
 
-def card(session: Session, task: Task, today: dt.date) -> dict[str, Any]:
+def cards(session: Session, tasks: list[Task], today: dt.date) -> list[dict[str, Any]]:
+    """The queue's cards, with the delivery choices and rows read in two queries."""
+    case_ids = {t.case_id for t in tasks} or {-1}
+    choices = {
+        c.case_id: c
+        for c in session.scalars(select(DeliveryChoice).where(DeliveryChoice.case_id.in_(case_ids)))
+    }
+    rows = {
+        r.task_id: r
+        for r in session.scalars(
+            select(TaskDelivery).where(TaskDelivery.task_id.in_([t.id for t in tasks] or [-1]))
+        )
+    }
+    return [card(session, t, today, choices.get(t.case_id), rows.get(t.id), loaded=True) for t in tasks]
+
+
+def card(
+    session: Session,
+    task: Task,
+    today: dt.date,
+    choice: DeliveryChoice | None = None,
+    row: TaskDelivery | None = None,
+    *,
+    loaded: bool = False,
+) -> dict[str, Any]:
     """One task of the queue as the clerk sees it: masked particulars, countdown, what to fill in."""
     cat = get_catalog()
     item = cat.items.get(task.item_key)
-    choice = delivery.choice_of(session, task.case)
+    if not loaded:
+        choice, row = delivery.choice_of(session, task.case), delivery.delivery_row(session, task)
     base = task_out(task, today)
     days = working_days_left(task.due_date, today) if task.status != S.COMPLETED else None
     base.update(
@@ -149,7 +178,7 @@ def card(session: Session, task: Task, today: dt.date) -> dict[str, Any]:
         result_fields=[f.model_dump() for f in item.result_fields] if item else [],
         result_text=item.result if item else "",
         supplement_choices=supplement_choices(task),
-        delivery=delivery.delivery_out(task, task.case, choice, delivery.delivery_row(session, task)),
+        delivery=delivery.delivery_out(task, task.case, choice, row),
         staff_id=task.staff_id,
     )
     return base

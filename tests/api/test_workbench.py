@@ -101,6 +101,7 @@ def test_accept_and_complete_with_result_fields(api, creds):
         api, csrf, base + "/complete", {"version": t["version"], "result": {"certificate_no": "GZ-SW-2026-7"}}
     )
     assert t["status"] == "completed" and t["result"] == {"certificate_no": "GZ-SW-2026-7"}
+    assert all(x["id"] != t["id"] for x in queue(api)["tasks"])  # nothing to mail: it leaves the queue
     # the same transition table: a completed task cannot be accepted again
     err = post(api, csrf, base + "/accept", {"version": t["version"]}, expect=409)
     assert err["code"] == "illegal_transition"

@@ -55,6 +55,9 @@ async function act(t, path, json, done) {
   try {
     const updated = await staffFetch("/api/v1/workbench/tasks/" + t.id + "/" + path, {method: "POST", json});
     say(done); await loadQueue(updated.id);
+    // keep the keyboard where the work is: the task again, or the queue when it left the queue
+    const sec = document.getElementById("detail");
+    if (!sec.hidden) sec.focus(); else statusEl.focus();
   } catch (e) { say(e.message, true); }
 }
 function field(f) {
@@ -109,7 +112,7 @@ function mailingForm(t) {
   form.addEventListener("submit", async (e) => { e.preventDefault();
     try { await staffFetch("/api/v1/workbench/tasks/" + t.id + "/mailing", {method: "POST", json: {
       carrier: form.querySelector("#carrier").value.trim(), tracking_no: form.querySelector("#tracking").value.trim()}});
-      say("已登记快递单号，家属会收到短信。"); await loadQueue(); hideDetail();
+      say("已登记快递单号，家属会收到短信。"); await loadQueue(); hideDetail(); statusEl.focus();
     } catch (err) { say(err.message, true); } });
   return form;
 }

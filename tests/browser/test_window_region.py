@@ -180,3 +180,36 @@ def test_regional_administrator_changes_a_time_limit_effective_tomorrow(world, p
 
     axe_clean(page, "region-config")
     screenshot(page, "region-config")
+
+
+def test_window_officer_files_a_new_application_on_the_unified_form(world, page) -> None:
+    url = world["url"]
+    sign_in(page, url, "/workbench/window", "window-browser")
+    page.wait_for_selector("#i-hukou_cancel", timeout=20_000)
+    death = (dt.date.today() - dt.timedelta(days=2)).isoformat()
+    page.fill("#d-name", "李秀英")
+    page.fill("#d-id", id_number(dt.date(1945, 1, 1) + dt.timedelta(days=random.randint(0, 3000))))
+    page.fill("#d-date", death)
+    page.fill("#a-name", "李建国")
+    page.fill("#a-id", id_number(dt.date(1972, 1, 1) + dt.timedelta(days=random.randint(0, 3000))))
+    page.fill("#a-phone", "139" + f"{random.randint(0, 99_999_999):08d}")
+    page.select_option("#a-rel", "child")
+    page.select_option("#s-death_nature", "normal")
+    page.select_option("#s-death_place", "hospital")
+    page.select_option("#s-hukou_in_guizhou", "true")
+    page.check("#i-hukou_cancel")
+    page.select_option("#region", "520102")
+    page.click("#new-form button[type=submit]")
+    filed = "document.getElementById('new-message').textContent.includes('已受理')"
+    page.wait_for_function(filed, timeout=20_000)
+    message = page.inner_text("#new-message")
+    code = re.search(r"查询码 ([2-9A-HJ-NP-Z]{6})", message).group(1)
+    page.wait_for_selector("#case:not([hidden]) #st-applicant_id", timeout=20_000)  # ID shown at the window
+    assert "窗口受理" in page.inner_text("#case-title") and "南明区" in page.inner_text("#case-summary")
+    page.click("#receipt-button")
+    page.wait_for_selector("#receipt-link:not([hidden])", timeout=20_000)
+    with page.expect_download() as info:
+        page.click("#receipt-link")
+    with open(info.value.path(), "rb") as fh:
+        flat = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(fh).pages))
+    assert code in flat  # the code given at submission is on the receipt

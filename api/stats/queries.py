@@ -134,6 +134,28 @@ def _round(value: Any) -> float | None:
     return None if value is None else round(float(value), 2)
 
 
+def _materials_query(session: Session, f: list[ColumnElement[bool]]) -> Select[Any]:
+    """Cases with a checklist summary, and the sums of its reduction (materials required separately,
+    handed in together). PostgreSQL parses the (json, not jsonb) summary once per case: the
+    reduction is extracted as text, cast to jsonb in a materialized CTE, then read twice (6x faster
+    than two ``#>>`` paths, measured on 600 cases); SQLite reads both paths with JSON_EXTRACT."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import JSONB
+
+        reduction = cast(func.json_extract_path_text(Case.checklist, "reduction"), JSONB)
+        cte = select(reduction.label("r")).where(*f).cte("reductions").prefix_with("MATERIALIZED")
+        return select(
+            func.count(),
+            func.sum(cte.c.r["separately"].astext.cast(Integer)),
+            func.sum(cte.c.r["together"].astext.cast(Integer)),
+        ).where(cte.c.r.is_not(None), cte.c.r["separately"].is_not(None))
+    separately = Case.checklist[("reduction", "separately")].as_integer()
+    together = Case.checklist[("reduction", "together")].as_integer()
+    return select(func.count(Case.id), func.sum(separately), func.sum(together)).where(
+        *f, not_(separately.is_(None))
+    )
+
+
 def compute_sql(
     session: Session,
     today: dt.date,
@@ -239,13 +261,7 @@ def compute_sql(
         if (since is None or w + dt.timedelta(days=6) >= since) and (until is None or w <= until):
             per_week.append({"week_start": w, "cases": weeks.get(w, 0)})
 
-    separately = Case.checklist[("reduction", "separately")].as_integer()
-    together = Case.checklist[("reduction", "together")].as_integer()
-    m = session.execute(
-        select(func.count(Case.id), func.sum(separately), func.sum(together)).where(
-            *f, not_(separately.is_(None))
-        )
-    ).one()
+    m = session.execute(_materials_query(session, f)).one()
     n_cases, sep, tog = int(m[0] or 0), int(m[1] or 0), int(m[2] or 0)
 
     return {

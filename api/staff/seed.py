@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print("  Staff sign-in (development accounts, new passwords each run): /staff/login")
     for username, password, what in seed_dev_accounts():
-        print(f"    {username:<22} {password:<14} {what}")
+        print(f"    {username:<34} {password:<14} {what}")
     return 0
 
 

@@ -135,3 +135,18 @@ def test_account_checks():
         service.create_account(s, "x2", "short", "admin")
     with db_session() as s, pytest.raises(service.AccountError):
         service.create_account(s, "x3", "long-enough-pw", "regional_admin", region="999999")
+
+
+def test_development_accounts_sign_in_with_the_printed_passwords(api):
+    from api.staff.seed import seed_dev_accounts
+
+    printed = {user: password for user, password, _what in seed_dev_accounts()}
+    assert {"clerk-health", "window1", "hotline1", "region-520000", "supervisor1", "admin1"} <= set(printed)
+    sign_in(api, "clerk-health", printed["clerk-health"])
+    me = api.get("/api/v1/staff/me").json()
+    assert me["role"] == "department" and me["department"] == "health"
+    # a second run gives new passwords; the old ones stop working
+    again = {user: password for user, password, _what in seed_dev_accounts()}
+    assert again["admin1"] != printed["admin1"]
+    r = api.post("/api/v1/staff/login", json={"username": "admin1", "password": printed["admin1"]})
+    assert r.status_code == 401

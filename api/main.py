@@ -18,6 +18,7 @@ from api.delivery.routes import router as delivery_router
 from api.dispatch.routes import router as dispatch_router
 from api.errors import install_error_handlers
 from api.health import router as health_router
+from api.hotline.routes import router as hotline_router
 from api.limits import BodySizeLimitMiddleware
 from api.progress.routes import router as progress_router
 from api.proactive.routes import router as proactive_router
@@ -51,6 +52,7 @@ ROUTERS += [staff_router, workbench_router, delivery_router]
 ROUTERS += [chat_router]
 ROUTERS += [progress_router]
 ROUTERS += [proactive_router, supervisor_router]
+ROUTERS += [hotline_router]
 
 
 @asynccontextmanager

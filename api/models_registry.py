@@ -25,6 +25,7 @@ MODEL_MODULES = (
     "api.progress.models",
     "api.stats.models",
     "api.proactive.models",
+    "api.hotline.models",
 )
 
 

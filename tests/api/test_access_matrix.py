@@ -41,6 +41,11 @@ PUBLIC: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/checklist"): {
         "json": {"situation": {"death_nature": "normal"}, "items": ["hukou_cancel"]}
     },
+    # the hotline console (docs/hotline.md): public catalog data
+    ("GET", "/api/v1/hotline/search"): {"params": {"q": "hkzx", "nlu": False}},
+    ("POST", "/api/v1/checklist/pdf"): {
+        "json": {"situation": {"death_nature": "normal"}, "items": ["hukou_cancel"]}
+    },
 }
 
 # (method, path) → expected status per principal. The requests are built so that an allowed
@@ -124,6 +129,9 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     # all), and only our own WeChat session is a valid bearer (tests/api/test_wechat_session.py)
     ("POST", "/api/v1/wechat/session"): _row(503, anonymous=503, bad_credential=503),
     ("GET", "/api/v1/wechat/session"): _row(401),
+    # the hotline console's SMS link: hotline staff signed in on the page (session cookie, docs/staff.md);
+    # machine credentials open no staff session (tests/api/test_hotline.py checks the signed-in roles)
+    ("POST", "/api/v1/hotline/sms-links"): _row(401),
 }
 
 

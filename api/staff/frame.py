@@ -20,6 +20,7 @@ STAFF_PAGES: list[StaffPageLink] = [
     StaffPageLink("/workbench/department", "部门工作台：待办任务", ("department",)),
     StaffPageLink("/workbench/window", "一窗受理：申请、审查要点、容缺、回执", ("window_staff", "admin")),
     StaffPageLink("/workbench/region", "地区配置：开通事项、时限、数字、专员", ("regional_admin", "admin")),
+    StaffPageLink("/hotline", "12345 热线工作台：查事项、指南、清单、短信", ("hotline_staff", "admin")),
     StaffPageLink(
         "/workbench/supervisor", "监督看板：办理时限、超期、好差评", ("supervisor", "regional_admin", "admin")
     ),

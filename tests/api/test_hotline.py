@@ -250,3 +250,9 @@ def test_sms_link_refuses_a_wrong_phone(client, phone):
     r = client.post("/api/v1/hotline/sms-links", json={**BODY, "phone": phone}, headers=hotline(client))
     assert r.status_code == 422
     assert r.json()["code"] == "invalid_phone" and "手机号" in r.json()["message"]
+
+
+def test_hotline_staff_land_on_the_console_after_sign_in(client):
+    hotline(client)
+    me = client.get("/api/v1/staff/me").json()
+    assert me["home"] == "/hotline" and any(p["path"] == "/hotline" for p in me["pages"])

@@ -47,7 +47,7 @@ text-align:left}}small{{color:#666}}</style></head><body>
 <h1>贵州省个人身后“一件事”</h1>
 <p>亲人离世后的证明开具、户口注销、养老金和医保、公积金、存款等事项，一次申请、一套材料、各部门并行办理。</p>
 <p><a href="/docs">接口文档（OpenAPI）</a> · <a href="/api/v1/items">事项目录 JSON</a> ·
-<a href="/healthz">运行状态</a></p>
+<a href="/healthz">运行状态</a> · <a href="/hotline">12345 热线工作台</a></p>
 <h2>在线咨询</h2>
 <p>直接打字问，比如“我爸走了，要办些什么”；助手会列出清单、帮您一次提交申请，之后也能在这里查进度。</p>
 {widget}

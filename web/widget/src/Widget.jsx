@@ -112,6 +112,7 @@ export function Widget({ api, inline, title }) {
   const [busy, setBusy] = useState(false);
   const [phrases, setPhrases] = useState({ suggestions: [], frequent: [] });
   const [live, setLive] = useState("");
+  const [showFrequent, setShowFrequent] = useState(false);
   const voice = useChineseVoice();
   const launcherRef = useRef(null);
   const panelRef = useRef(null);
@@ -125,6 +126,16 @@ export function Widget({ api, inline, title }) {
   useEffect(() => {
     if (open && !inline) panelRef.current?.querySelector("input")?.focus();
   }, [open, inline]);
+
+  // the message list scrolls: keyboard users reach it with Tab and scroll it with the arrows
+  useEffect(() => {
+    const list = panelRef.current?.querySelector(".PullToRefresh");
+    if (list && !list.hasAttribute("tabindex")) {
+      list.setAttribute("tabindex", "0");
+      list.setAttribute("role", "region");
+      list.setAttribute("aria-label", "对话记录");
+    }
+  });
 
   const append = useCallback((items) => setMessages((list) => [...list, ...items]), []);
 
@@ -214,16 +225,40 @@ export function Widget({ api, inline, title }) {
     </div>
   );
 
-  const footer = () =>
-    phrases.frequent.length > 0 && (
+  // the frequent questions: all shown before the first question, then one tap away behind 常见问题
+  const footer = () => {
+    if (!phrases.frequent.length) return null;
+    const shown = messages.length === 0 || showFrequent;
+    return (
       <div className="gzw-frequent" role="group" aria-label="常见问题">
-        {phrases.frequent.map((q) => (
-          <button key={q} type="button" className="gzw-btn gzw-chip" disabled={busy} onClick={() => ask(q)}>
-            {q}
+        {messages.length > 0 && (
+          <button
+            type="button"
+            className="gzw-btn gzw-chip"
+            aria-expanded={showFrequent}
+            onClick={() => setShowFrequent(!showFrequent)}
+          >
+            {showFrequent ? "收起常见问题" : "常见问题"}
           </button>
-        ))}
+        )}
+        {shown &&
+          phrases.frequent.map((q) => (
+            <button
+              key={q}
+              type="button"
+              className="gzw-btn gzw-chip"
+              disabled={busy}
+              onClick={() => {
+                setShowFrequent(false);
+                ask(q);
+              }}
+            >
+              {q}
+            </button>
+          ))}
       </div>
     );
+  };
 
   if (!open) {
     return (

@@ -118,8 +118,12 @@ def create_account(
     if role == "regional_admin":
         if region not in catalog.regions:
             raise AccountError("地区管理员必须有目录里的地区代码（如 520000、520100）。")
+    elif role == "supervisor":
+        # a 市州 or county supervisor sees only its region on the dashboard; a province one has none
+        if region is not None and region not in catalog.regions:
+            raise AccountError("监督人员的地区代码必须是目录里的（如 520100）；全省的监督人员不填。")
     elif region is not None:
-        raise AccountError("只有地区管理员有地区代码。")
+        raise AccountError("只有地区管理员和监督人员有地区代码。")
     if session.scalar(select(StaffAccount.id).where(StaffAccount.username == username)) is not None:
         raise AccountError(f"用户名 {username} 已经存在。")
     account = StaffAccount(

@@ -255,6 +255,11 @@ def test_dashboard_scope_by_role(api, creds):
     assert api.get(url, params={"region": WUDANG}).status_code == 403
     assert api.get(url).json()["region"] == HUAXI
 
+    api.cookies.clear()
+    sign_in(api, *make_account("supervisor", region="520100"))  # a 贵阳 supervisor
+    assert api.get(url).json()["region"] == "520100"
+    assert api.get(url, params={"region": "520300"}).status_code == 403
+
     for role in ("supervisor", "admin"):
         api.cookies.clear()
         sign_in(api, *make_account(role))

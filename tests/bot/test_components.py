@@ -234,6 +234,24 @@ AREA_NOUNS = [
     ("参加职工医疗保险的人死了以后，他的个人账户咋个办", ["medical_account_withdraw"]),
     # deposits of the deceased
     ("死者遗留的银行存款要咋个查询", ["small_deposit_withdraw"]),
+    # a retiree's 工资 is the pension; paid on after the death means the stop, not the account
+    ("我爸是退休工人，上个月走了，工资发到哪个月", ["social_insurance_suspend"]),
+    ("老汉走了三个月了，养老金一直在打，要退不", ["social_insurance_suspend"]),
+    ("我妈过世半年了，退休金还在发，要退回去吗", ["social_insurance_suspend"]),
+    # not retired yet, or the money paid in / claimed: the account, nothing to stop
+    ("还没退休人就走了，交的养老金咋个办", ["pension_account_refund"]),
+    ("人死后养老金怎么领取", ["pension_account_refund"]),
+    ("养老金算不算遗产", ["pension_account_refund"]),
+    ("人死了社保交的钱能拿回来不", ["pension_account_refund"]),
+    # 还能领 asks for the monthly pension (the stop), not for the scheme (the account)
+    ("人死了养老金还能领不", ["social_insurance_suspend"]),
+    ("人死了养老保险还能领不", ["pension_account_refund"]),
+    # what money is left after a retiree's death
+    ("退休老人病逝，家属还能领取什么费用", ["survivor_benefits", "pension_account_refund"]),
+    # 养老保险 after a death stays marked beside another area
+    ("人死了医保和养老保险怎么处理", ["medical_insurance_cancel", "pension_account_refund"]),
+    # 社保卡 with the pension on it is not the medical card
+    ("老人去世后社保卡里的养老金怎么办", ["social_insurance_suspend", "pension_account_refund"]),
 ]
 
 
@@ -258,6 +276,7 @@ GENERAL_AREA_QUESTIONS = [
     "低保每年报销的上限是好多",
     "养老金是按个人账户的余额算的吗",
     "出国了养老保险能退不",
+    "退休人员工资什么时候发",
 ]
 
 

@@ -13,7 +13,7 @@ from pathlib import Path as FsPath
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import BaseModel, Field, create_model
 from sqlalchemy.orm import Session
@@ -30,7 +30,7 @@ from api.hotline.checklist_pdf import checklist_pdf
 from api.security.audit import record_access
 from api.security.auth import Principal
 from api.security.ratelimit import rate_limit
-from api.staff.auth import require_staff
+from api.staff.auth import SESSION_COOKIE, require_staff, signed_in
 
 router = APIRouter(tags=["hotline"])
 STATIC = FsPath(__file__).resolve().parent / "static"
@@ -39,6 +39,23 @@ ASSETS = {"hotline.js": "text/javascript", "hotline.css": "text/css"}
 # Who may send an SMS: hotline staff (and administrators) signed in on the page (docs/staff.md: session
 # cookie + CSRF token).
 require_hotline_staff = require_staff("hotline_staff", "admin")
+
+# Per address for anonymous callers. Staff signed in on the page are accountable callers and not
+# counted, as with X-Staff-Token (a hotline centre answers many families from one address).
+LIMITS = {
+    "search": rate_limit("hotline_search", os.environ.get("RATE_LIMIT_HOTLINE_SEARCH") or "300/minute"),
+    "pdf": rate_limit("checklist_pdf", setting="RATE_LIMIT_CHECKLIST"),
+}
+
+
+def _limited(name: str):  # type: ignore[no-untyped-def]
+    def dependency(request: Request, session: Annotated[Session, Depends(get_session)]) -> None:
+        if request.cookies.get(SESSION_COOKIE) and signed_in(request, session) is not None:
+            return
+        LIMITS[name](request)
+
+    dependency.__name__ = f"hotline_limit_{name}"
+    return dependency
 
 
 # ------------------------------------------------------------------ the page
@@ -66,9 +83,7 @@ def hotline_asset(asset: Annotated[str, Path(max_length=32)]) -> FileResponse:
     "/api/v1/hotline/search",
     summary="热线查询：口语、正式名称、拼音首字母或全拼 → 事项（目录查询 + 助手的语义理解）",
     responses=error_responses(429),
-    dependencies=[
-        Depends(rate_limit("hotline_search", os.environ.get("RATE_LIMIT_HOTLINE_SEARCH") or "300/minute"))
-    ],
+    dependencies=[Depends(_limited("search"))],
 )
 async def hotline_search(
     q: str = Query(..., min_length=1, max_length=100, description="来电人说的话，或拼音首字母如 hkzx"),
@@ -108,7 +123,7 @@ def _pdf_response(data: bytes, disposition: str) -> Response:
     summary="可打印的 A4 材料清单（PDF，内嵌中文字体，带打印日期和目录版本）",
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}, **error_responses(422, 429)},
-    dependencies=[Depends(rate_limit("checklist_pdf", setting="RATE_LIMIT_CHECKLIST"))],
+    dependencies=[Depends(_limited("pdf"))],
 )
 def checklist_pdf_route(
     request: ChecklistRequest,  # type: ignore[valid-type]

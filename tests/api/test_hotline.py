@@ -136,6 +136,21 @@ def test_parse_gives_up_on_a_bad_answer_and_pauses():
     assert asyncio.run(nlu.parse("户口", transport=transport)).reason == "paused"
 
 
+def test_search_is_limited_per_address_but_not_for_signed_in_staff(client, monkeypatch):
+    from api.hotline import routes
+    from api.security import ratelimit
+
+    ratelimit.reset()
+    monkeypatch.setitem(routes.LIMITS, "search", ratelimit.rate_limit("hotline_search_test", "3/minute"))
+    client.cookies.clear()
+    codes = [client.get("/api/v1/hotline/search", params={"q": "hkzx"}).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    assert "12345" in client.get("/api/v1/hotline/search", params={"q": "hkzx"}).json()["message"]
+    hotline(client)  # a signed-in operator types on, behind the same address
+    codes = [client.get("/api/v1/hotline/search", params={"q": "hkzx"}).status_code for _ in range(5)]
+    assert codes == [200] * 5
+
+
 # ------------------------------------------------------------------ PDF
 
 

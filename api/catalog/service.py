@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -202,6 +203,13 @@ def _index(catalog: Catalog) -> _Index:
     return _Index(_entries(catalog), pairs, {p: math.log(n / d) for p, d in df.items()})
 
 
+def _latin(text: str) -> str:
+    """Typed letters as plain ASCII: full-width ｈｋｚｘ and tone marks (hùkǒu) fold to hkzx, hukou;
+    spaces and punctuation go. Chinese characters stay (then the text is not Latin)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return _NOT_WORD.sub("", "".join(c for c in decomposed if not unicodedata.combining(c))).lower()
+
+
 def _score_latin(q: str, entry: _Entry) -> float:
     if q == entry.initials or q == entry.pinyin:
         return 100.0
@@ -246,7 +254,7 @@ def lookup(catalog: Catalog, query: str, limit: int = 5, threshold: float = 60.0
         if score >= threshold and score > best.get(k, (0.0, ""))[0]:
             best[k] = (score, surface)
 
-    latin = _NOT_WORD.sub("", q).lower()
+    latin = _latin(q)
     if latin.isascii():
         if latin:
             for entry in index.entries:

@@ -20,8 +20,8 @@ from api.errors import install_error_handlers
 from api.health import router as health_router
 from api.hotline.routes import router as hotline_router
 from api.limits import BodySizeLimitMiddleware
-from api.progress.routes import router as progress_router
 from api.proactive.routes import router as proactive_router
+from api.progress.routes import router as progress_router
 from api.ratings.routes import router as ratings_router
 from api.regions.routes import page_router as region_page_router
 from api.regions.routes import router as regions_router

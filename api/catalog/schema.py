@@ -159,7 +159,9 @@ class Item(Strict):
     time_limit_note: str | None = None
     prerequisites: list[Prerequisite] = Field(default_factory=list)
     result: str  # 办理结果
-    result_fields: list[ResultField] = Field(default_factory=list)  # what the department records on completion
+    result_fields: list[ResultField] = Field(
+        default_factory=list
+    )  # what the department records on completion
     paper_original: bool = False  # the result is a paper certificate that can be mailed (证照送达)
     steps: list[Step]  # 办事流程
     fee: str = "不收费"

@@ -66,9 +66,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("intake_id", "material_key"),
     )
     with op.batch_alter_table("window_intake_materials", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_window_intake_materials_intake_id"), ["intake_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_window_intake_materials_intake_id"), ["intake_id"], unique=False)
 
 
 def downgrade() -> None:

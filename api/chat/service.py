@@ -90,7 +90,9 @@ def phrases(catalog: Catalog) -> dict[str, Any]:
     """Every item's colloquial name and phrasings (suggestions while typing), the frequent questions."""
     suggestions = [
         {
-            "text": f"{item.colloquial_name}怎么办？",
+            # worded with a death: "X怎么办" alone reads as out of scope to the assistant for several
+            # items, this form is understood for every item (measured with the trained model)
+            "text": f"老人走了，{item.colloquial_name}要带什么材料？",
             "label": item.colloquial_name,
             "item": item.key,
             "phrasings": [item.name, *item.phrasings],

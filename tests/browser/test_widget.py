@@ -227,6 +227,15 @@ def test_one_tag_on_another_site_at_320_px(browser: Any, stack: dict[str, Any]) 
         "</body></html>"
     )
     server = serve_page(stack["site_port"], html)
+    # a browser with a Chinese voice (headless Chromium has none): speech synthesis recorded
+    page.add_init_script(
+        """window.__spoken = [];
+        window.SpeechSynthesisUtterance = class { constructor(text) { this.text = text; } };
+        Object.defineProperty(window, 'speechSynthesis', {value: {
+          getVoices: () => [{lang: 'en-US', name: 'en'}, {lang: 'zh-CN', name: 'zh'}],
+          speak: (u) => window.__spoken.push({text: u.text, lang: u.lang}), cancel: () => {},
+          addEventListener: () => {}, removeEventListener: () => {}}});"""
+    )
     page.goto(f"{stack['site']}/")
     launcher = page.locator(f"{HOST} .gzw-launcher")
     launcher.wait_for()
@@ -257,6 +266,10 @@ def test_one_tag_on_another_site_at_320_px(browser: Any, stack: dict[str, Any]) 
     assert answer["from"] == "bot" and re.search("户口", answer["text"]), answer
     frequent = page.locator(f"{HOST} button:has-text('常见问题')")
     assert frequent.get_attribute("aria-expanded") == "false"  # folded after the first question
+    # read-aloud of an answer in the Chinese voice
+    page.locator(f"{HOST} button:has-text('朗读')").last.click()
+    spoken = page.evaluate("window.__spoken")
+    assert spoken and spoken[-1]["lang"] == "zh-CN" and "户口" in spoken[-1]["text"]
     axe_clean(page, "widget-320-answer")
     screenshot(page, "widget-320-answer", full_page=False)
     page.keyboard.press("Escape")  # closes the floating window, focus back on the launcher

@@ -46,8 +46,12 @@ function BotMessage({ msg, onAsk, onRate, voice, busy }) {
     const synth = window.speechSynthesis;
     synth.cancel();
     const u = new SpeechSynthesisUtterance(announcement(msg));
-    u.voice = voice;
     u.lang = voice.lang;
+    try {
+      u.voice = voice;
+    } catch {
+      // a browser that refuses the voice object still reads in the language set above
+    }
     u.rate = 0.9;
     synth.speak(u);
   };

@@ -115,9 +115,9 @@ describe("cardsFor", () => {
 
 describe("suggest", () => {
   const S = [
-    { text: "注销户口怎么办？", label: "注销户口", item: "hukou_cancel", phrasings: ["销户口", "户口注销", "消户"] },
-    { text: "开死亡证明怎么办？", label: "开死亡证明", item: "death_cert_normal", phrasings: ["死亡医学证明", "医院开死亡证"] },
-    { text: "提取公积金怎么办？", label: "提取公积金", item: "housing_fund", phrasings: ["取公积金", "公积金销户"] },
+    { text: "老人走了，注销户口要带什么材料？", label: "注销户口", item: "hukou_cancel", phrasings: ["销户口", "户口注销", "消户"] },
+    { text: "老人走了，开死亡证明要带什么材料？", label: "开死亡证明", item: "death_cert_normal", phrasings: ["死亡医学证明", "医院开死亡证"] },
+    { text: "老人走了，提取公积金要带什么材料？", label: "提取公积金", item: "housing_fund", phrasings: ["取公积金", "公积金销户"] },
   ];
   it("finds items by any phrasing, best first", () => {
     expect(suggest("户口", S).map((s) => s.item)).toEqual(["hukou_cancel"]);

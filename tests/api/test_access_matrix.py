@@ -46,6 +46,8 @@ PUBLIC: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/checklist/pdf"): {
         "json": {"situation": {"death_nature": "normal"}, "items": ["hukou_cancel"]}
     },
+    # the website widget's suggestions (docs/channels.md)
+    ("GET", "/api/v1/chat/phrases"): {},
 }
 
 # (method, path) → expected status per principal. The requests are built so that an allowed
@@ -132,6 +134,10 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     # the hotline console's SMS link: hotline staff signed in on the page (session cookie, docs/staff.md);
     # machine credentials open no staff session (tests/api/test_hotline.py checks the signed-in roles)
     ("POST", "/api/v1/hotline/sms-links"): _row(401),
+    # the website widget's proxy to the assistant and its answer ratings consult no principal (a
+    # conversation id is no credential); without a body 422 for all (tests/api/test_chat.py)
+    ("POST", "/api/v1/chat"): _row(422, anonymous=422, bad_credential=422),
+    ("POST", "/api/v1/chat/ratings"): _row(422, anonymous=422, bad_credential=422),
 }
 
 

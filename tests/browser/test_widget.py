@@ -262,14 +262,14 @@ def test_one_tag_on_another_site_at_320_px(browser: Any, stack: dict[str, Any]) 
               && JSON.parse(localStorage.getItem('{STORE}')).messages.length >= 2""",
         timeout=90_000,
     )
-    answer = transcript(page)[-1]
-    assert answer["from"] == "bot" and re.search("户口", answer["text"]), answer
+    answers = [m["text"] for m in transcript(page)[1:] if m["from"] == "bot"]
+    assert any(re.search("户口", t) for t in answers), answers
     frequent = page.locator(f"{HOST} button:has-text('常见问题')")
     assert frequent.get_attribute("aria-expanded") == "false"  # folded after the first question
     # read-aloud of an answer in the Chinese voice
     page.locator(f"{HOST} button:has-text('朗读')").last.click()
     spoken = page.evaluate("window.__spoken")
-    assert spoken and spoken[-1]["lang"] == "zh-CN" and "户口" in spoken[-1]["text"]
+    assert spoken and spoken[-1]["lang"] == "zh-CN" and spoken[-1]["text"] == answers[-1]
     axe_clean(page, "widget-320-answer")
     screenshot(page, "widget-320-answer", full_page=False)
     page.keyboard.press("Escape")  # closes the floating window, focus back on the launcher

@@ -5,8 +5,10 @@ number with its tasks, and the progress view. Against a real running case API.""
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
+from gz_identity import check_digit
 
 from actions.application import ActionSubmitCase
 from actions.progress import ActionCheckProgress
@@ -48,8 +50,13 @@ async def test_checklist_payload_has_what_the_card_needs(api_env):
 
 @pytest.mark.asyncio
 async def test_case_and_progress_payloads_have_the_tasks_and_no_personal_number(api_env):
-    events = [*filled(), ActionExecuted("action_show_summary"), user("提交", "affirm")]
-    dispatcher, out = await run(ActionSubmitCase(), events, sender="family-widget")
+    # a deceased of its own: one case per deceased, and tests/bot/test_actions.py files one for filled()'s
+    first17 = f"5201021948{random.randint(1, 12):02d}{random.randint(1, 28):02d}{random.randint(100, 999)}"
+    own = SlotSet("deceased_id_number", first17 + check_digit(first17))
+    events = [*filled(), own, ActionExecuted("action_show_summary"), user("提交", "affirm")]
+    dispatcher, out = await run(
+        ActionSubmitCase(), events, sender=f"family-widget-{random.randint(0, 10**9)}"
+    )
     case = customs(dispatcher)[0]
     slots = slots_of(out)
     assert case["case_no"] == slots["case_no"] and case["case_no_readable"].startswith("SH")

@@ -276,3 +276,18 @@ def test_one_tag_on_another_site_at_320_px(browser: Any, stack: dict[str, Any]) 
     launcher.wait_for()
     context.close()
     server.shutdown()
+
+
+def test_landing_widget_at_200_percent_zoom(browser: Any, stack: dict[str, Any]) -> None:  # noqa: F811
+    """A 1280×900 window at 200% zoom is a 640×450 CSS-pixel viewport: the chat still fits, types, reads."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 640, "height": 450})
+    page = context.new_page()
+    open_landing(page, stack["url"])
+    panel = page.locator(PANEL)
+    box = panel.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 640
+    assert panel.evaluate("e => e.scrollWidth <= e.clientWidth"), "no sideways scrolling inside the chat"
+    page.locator(INPUT).scroll_into_view_if_needed()
+    assert page.locator(INPUT).is_visible() and page.locator(f"{HOST} button.gzw-send").is_visible()
+    axe_clean(page, "widget-zoom-200")
+    context.close()

@@ -15,6 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from api.catalog.loader import Catalog, load_catalog
+from api.catalog.places import regions_json, situation_field
 
 HEADER = "# Generated from knowledge/ by `python -m api.catalog.export`. Do not edit.\n"
 
@@ -71,11 +72,13 @@ def catalog_json(catalog: Catalog) -> dict:
             }
             for r in catalog.referrals.values()
         ],
-        "situation": [f.model_dump() for f in catalog.situation_fields.values()],
+        "situation": [situation_field(catalog, key) for key in catalog.situation_fields],
         "situation_groups": [g.model_dump() for g in catalog.situation_groups],
         "departments": [
             {"key": d.key, "name": d.name, "short_name": d.short_name} for d in catalog.departments.values()
         ],
+        # region code → the words naming it (遵义, 湄潭县): the assistant keeps the region a family names
+        "regions": regions_json(catalog),
     }
 
 

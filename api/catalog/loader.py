@@ -270,6 +270,11 @@ def load_catalog(directory: Path | None = None) -> Catalog:
         for n, o in enumerate(r.overrides):
             c.keys("regions.yaml", r.code, f"overrides.{n}.time_limits", o.time_limits, items, "item")
             c.keys("regions.yaml", r.code, f"overrides.{n}.figures", o.figures, figures, "figure")
+    names = {r.name for r in regions.values()}
+    for f in fields.values():
+        if f.yes_places is not None:
+            c.keys("situation.yaml", f.key, "yes_places.under", [f.yes_places.under], regions, "region")
+            c.keys("situation.yaml", f.key, "yes_places.in_full", f.yes_places.in_full, names, "region name")
     if not any(r.level == "province" for r in regions.values()):
         c.fail("regions.yaml", "-", "level", "no province entry")
     _check_acyclic(items, c)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from api.catalog import service
 from api.catalog.loader import UNKNOWN_REGION, get_catalog
+from api.catalog.places import situation_field
 from api.catalog.regional import RegionalRules
 from api.db import get_session
 from api.errors import ApiError, error_responses
@@ -87,7 +88,8 @@ def list_materials() -> list[dict]:
 
 @router.get("/situation", summary="办理前需要了解的情形（问题与可选答案）")
 def situation_fields() -> list[dict]:
-    return [f.model_dump() for f in get_catalog().situation_fields.values()]
+    catalog = get_catalog()
+    return [situation_field(catalog, key) for key in catalog.situation_fields]
 
 
 @router.get(

@@ -40,6 +40,15 @@ class SituationValue(Strict):
     answer_words: list[str] = Field(default_factory=list)
 
 
+class PlaceWords(Strict):
+    """The places of knowledge/regions.yaml under `under` are yes words too, as people say them
+    (遵义市 → 遵义, 湄潭县 → 湄潭: api/catalog/places.py); the export adds them to yes_words."""
+
+    under: str  # a region code of regions.yaml
+    # official names whose short form is an everyday word or another province's place (大方, 白云)
+    in_full: list[str] = Field(default_factory=list)
+
+
 class SituationField(Strict):
     key: Key
     label: str
@@ -52,6 +61,7 @@ class SituationField(Strict):
     yes_words: list[str] = Field(default_factory=list)
     no_words: list[str] = Field(default_factory=list)
     nouns: list[str] = Field(default_factory=list)
+    yes_places: PlaceWords | None = None
     # the question is asked so that a plain "有/是" means this value ("还有没还完的贷款吗？" → false)
     yes_means: bool = True
     example: str | None = None  # an answer shown as an example when an answer was not understood

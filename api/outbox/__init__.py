@@ -1,0 +1,1 @@
+"""The transactional outbox: department events written with the task change, delivered after commit."""

@@ -16,7 +16,7 @@ MODEL_MODULES = (
     "api.sharing.models",
     "api.ratings.models",
     "api.security.models",
-    "api.dispatch.outbox",
+    "api.outbox.models",
     "api.regions.models",
     "api.window.models",
     "api.staff.models",

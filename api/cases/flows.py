@@ -42,9 +42,9 @@ from api.delivery.service import record_choice
 from api.errors import ApiError
 from api.regions.service import rules as regional_rules
 from api.security.audit import record_access
-from api.security.auth import Principal
 from api.security.crypto import decrypt, encrypt, lookup_hash
 from api.security.personal import PersonalField
+from api.security.principal import Principal
 from api.sharing.service import shared_facts
 from api.tasks.service import create_task, release_unblocked, task_out
 

@@ -25,22 +25,10 @@ from sqlalchemy.orm import relationship as orm_relationship
 from api.clock import utcnow  # the API's one clock
 from api.db import Base
 from api.security.personal import ACCOUNT, ID_NUMBER, NAME, PHONE, PersonalField
-from api.tasks.models import TASK_STATUSES, TERMINAL, Task, TaskEvent, TaskStatus
 
-# The task, its statuses and history live in api/tasks/models.py; re-exported for old imports.
-__all__ = [
-    "CASE_COMPLETED",
-    "CASE_OPEN",
-    "CASE_PERSONAL",
-    "TASK_STATUSES",
-    "TERMINAL",
-    "Case",
-    "IdempotencyRecord",
-    "Notification",
-    "Task",
-    "TaskEvent",
-    "TaskStatus",
-]
+# Imported at run time for the ORM only: Case.tasks and Task.case are one relationship, and both
+# classes must be mapped together (the one cycle left between areas, tests/api/test_import_graph.py).
+from api.tasks.models import Task
 
 # Case status: open while any task is unfinished; completed when every task is completed or rejected.
 CASE_OPEN = "open"

@@ -70,3 +70,9 @@ def token_hash(token: str) -> str:
     """The stored form of an access token (SHA-256, hex)."""
     # The token has 192 random bits: a plain SHA-256 cannot be reversed by guessing.
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def case_key(case_no: str) -> str:
+    """What is being guessed, for the rate limits: the normalised case number (hyphens, spaces, case
+    and full-width variants of one number share one counter); text that is no case number is its own key."""
+    return normalize_case_no(case_no[:64]) or "raw:" + case_no.strip().upper()[:40]

@@ -10,20 +10,21 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.cases import flows, service, views
-from api.cases.models import IdempotencyRecord
-from api.cases.schemas import CaseCreate, CaseCreated, CaseOut
-from api.db import get_session
-from api.errors import ApiError, error_responses
-from api.security.audit import record_access
-from api.security.auth import (
+from api.access.auth import (
     CASE_NOT_FOUND,
     Principal,
     get_optional_principal,
     require_roles,
     staff_for_token,
 )
-from api.security.ratelimit import FailureLimit, accountable_caller, case_key, client_key, too_many
+from api.cases import flows, service, views
+from api.cases.models import IdempotencyRecord
+from api.cases.numbers import case_key
+from api.cases.schemas import CaseCreate, CaseCreated, CaseOut
+from api.db import get_session
+from api.errors import ApiError, error_responses
+from api.security.audit import record_access
+from api.security.ratelimit import FailureLimit, accountable_caller, client_key, too_many
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 

@@ -8,14 +8,7 @@ from fastapi import APIRouter, Depends, Path
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from api.cases.routes import case_lookup_limit
-from api.cases.schemas import DeliveryOut
-from api.cases.service import find_case
-from api.db import get_session
-from api.delivery import service
-from api.errors import ApiError, error_responses
-from api.security.audit import record_access
-from api.security.auth import (
+from api.access.auth import (
     CASE_NOT_FOUND,
     Principal,
     applicant_task,
@@ -23,6 +16,13 @@ from api.security.auth import (
     ensure_task_department,
     require_roles,
 )
+from api.cases.routes import case_lookup_limit
+from api.cases.schemas import DeliveryOut
+from api.cases.service import find_case
+from api.db import get_session
+from api.delivery import service
+from api.errors import ApiError, error_responses
+from api.security.audit import record_access
 from api.tasks.models import Task
 
 router = APIRouter(prefix="/api/v1", tags=["delivery"])

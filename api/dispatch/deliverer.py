@@ -45,8 +45,8 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.clock import utcnow
-from api.dispatch.outbox import OutboxEvent
 from api.identity import mask_text
+from api.outbox.service import OutboxEvent
 
 log = logging.getLogger("api.dispatch")
 
@@ -209,7 +209,8 @@ def subject_for(session: Session, claim_: Claim) -> dict[str, Any] | None:
     """The particulars a department needs for this event, decrypted now; None when not needed."""
     if claim_.event not in SUBJECT_EVENTS:
         return None
-    from api.cases.models import CASE_PERSONAL, Task
+    from api.cases.models import CASE_PERSONAL
+    from api.tasks.models import Task
 
     def clear(column: str) -> str | None:
         return CASE_PERSONAL[column].read(case)

@@ -10,13 +10,13 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from api.access.auth import Principal, require_roles
 from api.clock import utcnow
 from api.db import get_session
 from api.dispatch.deliverer import lifespan
-from api.dispatch.outbox import OutboxEvent
 from api.errors import ApiError, error_responses
+from api.outbox.service import OutboxEvent
 from api.security.audit import record_access
-from api.security.auth import Principal, require_roles
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"], lifespan=lifespan)
 

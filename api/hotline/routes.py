@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, create_model
 from sqlalchemy.orm import Session
 
 from api import clock
+from api.access.auth import Principal
 from api.catalog.loader import get_catalog
 from api.catalog.version import catalog_version
 from api.checklist.routes import ChecklistRequest, run_checklist
@@ -28,7 +29,6 @@ from api.errors import ApiError, error_responses
 from api.hotline import links, search
 from api.hotline.checklist_pdf import checklist_pdf
 from api.security.audit import record_access
-from api.security.auth import Principal
 from api.security.ratelimit import rate_limit
 from api.staff.auth import SESSION_COOKIE, require_staff, signed_in
 

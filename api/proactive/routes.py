@@ -18,13 +18,13 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from api.access.auth import Principal, require_roles
 from api.db import get_session
 from api.errors import error_responses
 from api.proactive import service
 from api.proactive.models import Invitation
 from api.proactive.sender import lifespan
 from api.security.audit import record_access
-from api.security.auth import Principal, require_roles
 
 router = APIRouter(lifespan=lifespan)
 

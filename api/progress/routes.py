@@ -42,9 +42,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from api import clock
+from api.access.auth import Principal
 from api.cases import views
 from api.cases.models import Case
-from api.cases.numbers import readable
+from api.cases.numbers import case_key, readable
 from api.cases.progress_code import new_session_token, normalize_progress_code, session_minutes
 from api.cases.schemas import CaseOut
 from api.db import get_session
@@ -54,8 +55,7 @@ from api.notify.sms import get_sms_adapter
 from api.progress import service
 from api.security import config
 from api.security.audit import record_access
-from api.security.auth import Principal
-from api.security.ratelimit import FailureLimit, case_key, client_key, too_many
+from api.security.ratelimit import FailureLimit, client_key, too_many
 
 DEFAULTS = {
     "RATE_LIMIT_PROGRESS_CODE_CLIENT": "10 per 15 minutes",

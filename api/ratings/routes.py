@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api import clock
+from api.access.auth import Principal, applicant_task, require_roles
 from api.cases.routes import case_lookup_limit
 from api.db import get_session
 from api.errors import ApiError
@@ -18,7 +19,6 @@ from api.identity import mask_text
 from api.ratings.models import Rating
 from api.ratings.schemas import RatingIn, RatingOut
 from api.security.audit import record_access
-from api.security.auth import Principal, applicant_task, require_roles
 from api.tasks.models import TaskStatus
 
 router = APIRouter(prefix="/api/v1", tags=["ratings"])

@@ -14,12 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from api import clock
+from api.access.auth import ROLE_TEXT, Principal
 from api.catalog.loader import get_catalog
 from api.db import get_session
 from api.errors import ApiError, error_responses
 from api.regions import pages, service
 from api.security.audit import record_access
-from api.security.auth import ROLE_TEXT, Principal
 from api.staff.auth import require_staff, staff_page
 from api.staff.pages import page
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from api.clock import utcnow
-from api.security.auth import Principal
 from api.security.models import AuditLog
 from api.security.personal import mask_text
+from api.security.principal import Principal
 
 __all__ = ["AuditLog", "record_access"]
 

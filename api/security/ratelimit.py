@@ -45,6 +45,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from api.errors import ApiError
 from api.security import config
+from api.security.credentials import department_for_key, staff_for_token
 from api.settings import get_settings
 
 log = logging.getLogger("api.security.ratelimit")
@@ -101,14 +102,6 @@ def _retry_after(limiter: MovingWindowRateLimiter, item: RateLimitItem, *keys: s
     return max(1, math.ceil(reset_at - time.time()))
 
 
-def case_key(case_no: str) -> str:
-    """What is being guessed: the normalised case number (hyphens, spaces, case and full-width
-    variants of one number share one counter); text that is no case number is its own key."""
-    from api.cases.numbers import normalize_case_no
-
-    return normalize_case_no(case_no[:64]) or "raw:" + case_no.strip().upper()[:40]
-
-
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -156,9 +149,7 @@ def client_key(request: Request) -> tuple[str, str]:
 
 def accountable_caller(request: Request) -> bool:
     """A valid X-Staff-Token or X-Api-Key: staff and departments are not rate-limited (a wrong one
-    is refused, and counted, by api.security.auth)."""
-    from api.security.auth import department_for_key, staff_for_token
-
+    is refused, and counted, by api.access.auth)."""
     token = request.headers.get("X-Staff-Token")
     if token and staff_for_token(token.strip()) is not None:
         return True
@@ -214,16 +205,21 @@ class FailureLimit:
 
 
 # Wrong credentials of any kind (X-Api-Key, X-Staff-Token, an applicant's token, X-Assistant-Key),
-# per client; api.security.auth answers 429 before checking once the budget is used up.
+# per client; api.access.auth answers 429 before checking once the budget is used up.
 credential_failures = FailureLimit("credential", setting="RATE_LIMIT_CREDENTIAL_FAILURES")
 
 
 def rate_limit(
-    scope: str, limit: str | None = None, *, setting: str | None = None, what: str = "查询"
+    scope: str,
+    limit: str | None = None,
+    *,
+    setting: str | None = None,
+    what: str = "查询",
+    per_case: Callable[[str], str] | None = None,
 ) -> Callable[[Request], None]:
-    """Dependency counting every request per client (``client_key``) and, when the path has a
-    ``case_no``, per normalised case number. Staff and departments with valid credentials are not
-    counted."""
+    """Dependency counting every request per client (``client_key``) and, given ``per_case`` (the
+    cases area's ``case_key``) and a path with a ``case_no``, per case number as it normalises it.
+    Staff and departments with valid credentials are not counted."""
     if (limit is None) == (setting is None):
         raise ValueError("give a limit or a setting")
     fixed = parse(limit) if limit is not None else None
@@ -235,8 +231,8 @@ def rate_limit(
         limiter = get_limiter()
         keys = [client_key(request)]
         case_no = request.path_params.get("case_no")
-        if case_no:
-            keys.append(("case", case_key(str(case_no))))
+        if case_no and per_case is not None:
+            keys.append(("case", per_case(str(case_no))))
         for kind, value in keys:
             if not limiter.hit(item, scope, kind, value):
                 retry = _retry_after(limiter, item, scope, kind, value)

@@ -10,10 +10,10 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from api.access.auth import Principal, require_roles
 from api.db import get_session
 from api.errors import error_responses
 from api.security.audit import record_access
-from api.security.auth import Principal, require_roles
 from api.security.models import AuditLog
 from api.security.ratelimit import check_at_start_up
 

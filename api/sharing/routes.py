@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends
 from sqlalchemy.orm import Session
 
+from api.access.auth import Principal, require_roles
 from api.catalog.loader import get_catalog
 from api.db import get_session
 from api.errors import ApiError, error_responses
 from api.proactive.sender import send_now
 from api.security.audit import record_access
-from api.security.auth import Principal, require_roles
 from api.sharing import service
 from api.sharing.schemas import DeathRecordIn, DeathRecordOut, RelationshipIn, RelationshipOut
 

@@ -1,5 +1,5 @@
 """Who is signed in on a staff page: ``require_staff(*roles)`` (API routes) and ``staff_page(*roles)``
-(HTML pages). Both return the existing ``api.security.auth.Principal``, so the role and object
+(HTML pages). Both return the existing ``api.security.principal.Principal``, so the role and object
 checks of api.security (``ensure_task_department``, ``ensure_case_access``) work unchanged: a signed-in
 department clerk is ``Principal(role="department", department=<its department>, staff_id=<user>)``,
 exactly like that department's X-Api-Key plus the clerk's name.
@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 
 from api.db import get_session
 from api.errors import ApiError
-from api.security.auth import ROLE_TEXT, Principal
 from api.security.config import is_production
+from api.security.principal import ROLE_TEXT, Principal
 from api.staff import service
 from api.staff.service import STAFF_ACCOUNT_ROLES
 

@@ -15,7 +15,7 @@ from api.catalog.loader import get_catalog
 from api.db import get_session
 from api.errors import ApiError, error_responses
 from api.security.audit import record_access
-from api.security.auth import ROLE_TEXT, Principal
+from api.security.principal import ROLE_TEXT, Principal
 from api.security.ratelimit import FailureLimit, client_ip, too_many
 from api.staff import service
 from api.staff.auth import (

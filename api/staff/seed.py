@@ -18,8 +18,8 @@ from sqlalchemy import select
 
 from api.catalog.loader import get_catalog
 from api.db import get_sessionmaker
-from api.security.auth import ROLE_TEXT
 from api.security.config import is_production
+from api.security.principal import ROLE_TEXT
 from api.staff import service
 from api.staff.models import StaffAccount
 

@@ -12,8 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 
+from api.access.auth import ROLE_TEXT, Principal
 from api.catalog.loader import get_catalog
-from api.security.auth import ROLE_TEXT, Principal
 from api.staff.auth import staff_page
 from api.staff.pages import page
 from api.stats.queries import region_prefix

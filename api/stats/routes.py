@@ -14,11 +14,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
+from api.access.auth import Principal, require_roles
 from api.catalog.loader import get_catalog
 from api.db import get_session
 from api.errors import ApiError, error_responses
 from api.security.audit import record_access
-from api.security.auth import Principal, require_roles
 from api.staff.auth import require_staff
 from api.stats.queries import region_prefix
 from api.stats.schemas import Stats

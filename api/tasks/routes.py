@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from api import clock
+from api.access.auth import TASK_NOT_FOUND, Principal, applicant_task, require_roles
 from api.cases.models import Case
 from api.cases.routes import case_lookup_limit
 from api.cases.schemas import StrictIn, TaskOut
@@ -18,7 +19,6 @@ from api.catalog.loader import get_catalog
 from api.db import get_session
 from api.errors import ApiError, error_responses
 from api.security.audit import record_access
-from api.security.auth import TASK_NOT_FOUND, Principal, applicant_task, require_roles
 from api.tasks import service
 from api.tasks.models import TERMINAL, Task, TaskStatus
 from api.tasks.schemas import DepartmentTask, DepartmentTaskDetail, TaskList, TransitionIn

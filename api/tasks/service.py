@@ -25,9 +25,9 @@ from api.cases.models import CASE_COMPLETED, CASE_OPEN, Case
 from api.cases.notify import notify
 from api.catalog.loader import get_catalog
 from api.checklist.calendar import add_working_days
-from api.dispatch.outbox import enqueue
 from api.errors import ApiError
 from api.identity import mask_text
+from api.outbox.service import enqueue
 from api.regions.service import time_limit as regional_time_limit
 from api.tasks.models import STATUS_TEXT, TERMINAL, Task, TaskEvent, TaskStatus
 

@@ -14,8 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from api import clock
+from api.access.auth import ROLE_TEXT, Principal
 from api.cases import flows
 from api.cases.models import Case
+from api.cases.numbers import case_key
 from api.cases.progress_code import code_matches, normalize_progress_code
 from api.cases.schemas import CaseCreate, CaseCreated
 from api.cases.views import case_out
@@ -24,8 +26,7 @@ from api.db import get_session
 from api.errors import ApiError, error_responses
 from api.regions.service import rules as regional_rules
 from api.security.audit import record_access
-from api.security.auth import ROLE_TEXT, Principal
-from api.security.ratelimit import FailureLimit, case_key, too_many
+from api.security.ratelimit import FailureLimit, too_many
 from api.staff.auth import require_staff, staff_page
 from api.staff.pages import page
 from api.tasks.service import task_out

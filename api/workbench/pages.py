@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from api.security.auth import Principal
+from api.access.auth import Principal
 from api.staff.frame import page
 
 BODY = """<h1>__DEPT__ 工作台</h1>

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from api import clock
+from api.access.auth import TASK_NOT_FOUND, Principal, ensure_task_department
 from api.cases.models import Case
 from api.cases.notify import notify
+from api.cases.numbers import normalize_case_no
 from api.cases.schemas import DeliveryOut
 from api.catalog.loader import get_catalog
 from api.db import get_session
@@ -22,7 +24,6 @@ from api.delivery import service as delivery
 from api.delivery.schemas import MailingIn
 from api.errors import ApiError, error_responses
 from api.security.audit import record_access
-from api.security.auth import TASK_NOT_FOUND, Principal, ensure_task_department
 from api.staff.auth import require_staff, staff_page
 from api.tasks import service as lifecycle
 from api.tasks.models import Task
@@ -95,10 +96,21 @@ def _act(
     summary="部门工作台：本部门待办任务（按到期日排序）",
     responses=error_responses(401, 403),
 )
-def department_queue(session: Annotated[Session, Depends(get_session)], principal: Clerk) -> QueueOut:
+def department_queue(
+    session: Annotated[Session, Depends(get_session)],
+    principal: Clerk,
+    case_no: Annotated[str | None, Query(max_length=40, description="只看这个案件（案件号）")] = None,
+) -> QueueOut:
     dept = principal.department or ""
     today = clock.today()
-    tasks = service.queue(session, dept)
+    wanted = None
+    if case_no is not None:
+        wanted = normalize_case_no(case_no)
+        if wanted is None:
+            raise ApiError(
+                422, "invalid_case_no", "案件号格式不对，请核对后再查（例如 SH20261129-00001-1）。"
+            )
+    tasks = service.queue(session, dept, wanted)
     cards = service.cards(session, tasks, today)
     record_access(session, principal, "list", "department_tasks", dept)
     session.commit()

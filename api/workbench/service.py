@@ -9,7 +9,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from api import clock
@@ -106,10 +106,11 @@ def masked_particulars(task: Task, choice: Any) -> dict[str, str | None]:
     return out
 
 
-def queue(session: Session, department: str) -> list[Task]:
+def queue(session: Session, department: str, case_no: str | None = None) -> list[Task]:
     """The department's open tasks and its completed ones whose paper original still has to be mailed
     (the family chose mailing, nothing posted yet), by due date (none last), then by id; at most
-    QUEUE_LIMIT, selected and ordered in SQL."""
+    QUEUE_LIMIT, selected and ordered in SQL. With ``case_no`` (normalised), that case's only: the
+    clerk looking up the family on the phone."""
     paper = [k for k, i in get_catalog().items.items() if i.paper_original]
     to_mail = (
         select(Task.id)
@@ -128,6 +129,7 @@ def queue(session: Session, department: str) -> list[Task]:
             select(Task)
             .where(Task.department == department)
             .where(or_(Task.status.in_(OPEN_FOR_DEPARTMENT), Task.id.in_(to_mail)))
+            .where(Task.case_id.in_(select(Case.id).where(Case.case_no == case_no)) if case_no else true())
             .options(selectinload(Task.case).selectinload(Case.tasks))
             .order_by(Task.due_date.is_(None), Task.due_date, Task.id)
             .limit(QUEUE_LIMIT)

@@ -53,7 +53,7 @@ def test_submission_creates_one_task_per_item_with_prerequisites(api, catalog):
 
 def test_released_tasks_have_outbox_events_in_the_same_transaction(api):
     from api.cases.models import Case
-    from api.dispatch.outbox import OutboxEvent
+    from api.outbox.service import OutboxEvent
 
     data = submit(api).json()
     with db_session() as s:

@@ -78,7 +78,7 @@ def test_two_clerks_cannot_overwrite_each_other(app, api, creds):
     responses = run_together(app, N, clerk)
     codes = sorted(r.status_code for r in responses)
     assert codes == [200] + [409] * (N - 1), [r.text for r in responses]
-    from api.cases.models import TaskEvent
+    from api.tasks.models import TaskEvent
 
     with db_session() as s:
         changes = s.scalars(
@@ -90,7 +90,7 @@ def test_two_clerks_cannot_overwrite_each_other(app, api, creds):
 def test_two_prerequisites_completed_at_once_release_their_dependent(app, api, creds):
     """Two departments finish the two prerequisites of one task at the same moment: exactly one
     of them releases it (transitions of a case are serialised on the case row)."""
-    from api.cases.models import Task
+    from api.tasks.models import Task
     from tests.api.test_tasks import act
 
     for _round in range(3):

@@ -24,8 +24,8 @@ from api.dispatch.deliverer import (
     sign,
     verify_signature,
 )
-from api.dispatch.outbox import OutboxEvent, enqueue, utcnow
 from api.dispatch.simulator import create_app as create_simulator
+from api.outbox.service import OutboxEvent, enqueue, utcnow
 from api.security import config as sec_config
 from tests.api.conftest import service_unreachable
 from tests.api.test_dispatch_support import (

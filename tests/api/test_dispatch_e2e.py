@@ -61,8 +61,9 @@ def stack(tmp_path):
 
 
 def test_one_submission_to_every_task_completed_by_the_simulated_departments(stack, tmp_path):
-    from api.cases.models import Case, Task
-    from api.dispatch.outbox import OutboxEvent
+    from api.cases.models import Case
+    from api.outbox.service import OutboxEvent
+    from api.tasks.models import Task
 
     api_url, sim, db_url = stack
     r = httpx.post(api_url + "/api/v1/cases", json=case_body(), timeout=30)

@@ -78,8 +78,9 @@ def fresh_postgres() -> Iterator[str]:
 
 def make_case(session: Session, departments: list[tuple[str, str]], case_no: str | None = None) -> Any:
     """A case with one ready task per (item, department); personal data encrypted as in production."""
-    from api.cases.models import Case, Task
+    from api.cases.models import Case
     from api.security.crypto import encrypt, lookup_hash
+    from api.tasks.models import Task
 
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     case = Case(

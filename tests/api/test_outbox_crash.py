@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from api.db import make_engine
-from api.dispatch.outbox import OutboxEvent, enqueue
+from api.outbox.service import OutboxEvent, enqueue
 from api.security import config as sec_config
 from api.settings import get_settings
 from tests.api.conftest import service_unreachable

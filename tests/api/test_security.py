@@ -17,17 +17,18 @@ from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
-from api.db import get_session
-from api.errors import ApiError, install_error_handlers
-from api.security import config, crypto, ratelimit
-from api.security.audit import AuditLog, record_access
-from api.security.auth import (
+from api.access.auth import (
     Principal,
     ensure_case_access,
     ensure_task_department,
     get_optional_principal,
     require_roles,
 )
+from api.cases.numbers import case_key
+from api.db import get_session
+from api.errors import ApiError, install_error_handlers
+from api.security import config, crypto, ratelimit
+from api.security.audit import AuditLog, record_access
 from api.security.masking_log import install_log_masking
 from api.settings import get_settings
 from tests.api.conftest import service_unreachable
@@ -278,13 +279,13 @@ GOOD_TOKEN = "applicant-token-0123456789"
 def auth_app(monkeypatch):
     monkeypatch.setenv("DEPARTMENT_API_KEYS", json.dumps(DEPT_KEYS))
     monkeypatch.setenv("STAFF_TOKENS", json.dumps(STAFF))
-    import api.cases.service as cases_service
+    import api.access.auth as access_auth
 
     def fake_lookup(_session, case_no, token):
         assert case_no is None, "the token alone decides; the route compares case numbers"
         return SimpleNamespace(case_no="SH20261129-00001-1") if token == GOOD_TOKEN else None
 
-    monkeypatch.setattr(cases_service, "case_for_access_token", fake_lookup)
+    monkeypatch.setattr(access_auth, "case_for_access_token", fake_lookup)
     app = FastAPI()
     install_error_handlers(app)
     app.dependency_overrides[get_session] = lambda: None
@@ -472,7 +473,10 @@ def limited():
     app = FastAPI()
     install_error_handlers(app)
 
-    @app.get("/lookup/{case_no}", dependencies=[Depends(ratelimit.rate_limit("test_lookup", "3/minute"))])
+    @app.get(
+        "/lookup/{case_no}",
+        dependencies=[Depends(ratelimit.rate_limit("test_lookup", "3/minute", per_case=case_key))],
+    )
     def lookup(case_no: str) -> str:
         return case_no
 
@@ -565,7 +569,10 @@ def test_redis_storage_shares_counters_between_api_instances(monkeypatch, secret
     app = FastAPI()
     install_error_handlers(app)
 
-    @app.get("/lookup/{case_no}", dependencies=[Depends(ratelimit.rate_limit(scope, "3/minute"))])
+    @app.get(
+        "/lookup/{case_no}",
+        dependencies=[Depends(ratelimit.rate_limit(scope, "3/minute", per_case=case_key))],
+    )
     def lookup(case_no: str) -> str:
         return case_no
 

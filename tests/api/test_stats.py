@@ -21,7 +21,7 @@ def row(rows, key):
 
 
 def test_stats_count_cases_tasks_staff_and_ratings(api, creds):
-    from api.cases.models import Task
+    from api.tasks.models import Task
 
     before = stats(api, creds)
     staff = "WJ-" + uuid.uuid4().hex[:6]

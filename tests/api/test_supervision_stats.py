@@ -41,8 +41,9 @@ def row(rows, key):
 def seed(case_no: str, plan: dict[str, dict]) -> None:
     """Set tasks of a case as in `plan` (item → fields), written straight to the database, and add
     ratings: the rows a hand count is compared with."""
-    from api.cases.models import Case, Task
+    from api.cases.models import Case
     from api.ratings.models import Rating
+    from api.tasks.models import Task
 
     with db_session() as s:
         case = s.scalar(select(Case).where(Case.case_no == case_no))
@@ -125,7 +126,8 @@ def test_figures_match_a_hand_count(api, creds):
     assert out["cases"]["total"] == 2 and out["cases"]["open"] == 2
 
     # hand count of the two 花溪 cases
-    from api.cases.models import Case, Task
+    from api.cases.models import Case
+    from api.tasks.models import Task
 
     with db_session() as s:
         ids = [s.scalar(select(Case.id).where(Case.case_no == x["case_no"])) for x in (a, b)]

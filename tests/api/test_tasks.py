@@ -191,8 +191,8 @@ def test_filters(api, creds):
 
 
 def test_due_date_in_working_days_and_overdue_flag(api, creds, catalog):
-    from api.cases.models import Task
     from api.checklist.calendar import add_working_days
+    from api.tasks.models import Task
 
     case = new_case(api)
     t = dept_task(api, creds, case["case_no"], "death_cert_normal", "health")
@@ -222,8 +222,8 @@ def test_due_date_in_working_days_and_overdue_flag(api, creds, catalog):
 
 
 def test_completion_releases_waiting_tasks_with_outbox_events(api, creds):
-    from api.cases.models import Task
-    from api.dispatch.outbox import OutboxEvent
+    from api.outbox.service import OutboxEvent
+    from api.tasks.models import Task
 
     case = new_case(api)
     t = dept_task(api, creds, case["case_no"], "death_cert_normal", "health")
@@ -264,7 +264,7 @@ def test_rejected_prerequisite_closes_its_dependents_and_the_case(api, creds):
 
 def test_outbox_payload_carries_the_version_the_department_must_send(api, creds):
     """A department acting on a delivered event uses its version: it must be the task's current one."""
-    from api.dispatch.outbox import OutboxEvent
+    from api.outbox.service import OutboxEvent
 
     case = new_case(api)
     t = dept_task(api, creds, case["case_no"], "death_cert_normal", "health")
@@ -286,7 +286,7 @@ def test_window_staff_submission_is_a_window_case(api, creds):
 
 
 def test_family_resubmits_online_after_a_supplement_request(api, creds):
-    from api.dispatch.outbox import OutboxEvent
+    from api.outbox.service import OutboxEvent
 
     case = new_case(api)
     url = f"/api/v1/cases/{case['case_no']}/tasks/death_cert_normal/resubmit"

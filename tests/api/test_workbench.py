@@ -17,14 +17,14 @@ from tests.api.test_tasks import act, dept_task, new_case, progress
 ADDRESS = "贵州省贵阳市云岩区中华北路 188 号 3 单元"
 
 
-def queue(api):
-    r = api.get("/api/v1/workbench/department/queue")
+def queue(api, case_no=None):
+    r = api.get("/api/v1/workbench/department/queue", params={"case_no": case_no} if case_no else None)
     assert r.status_code == 200, r.text
     return r.json()
 
 
 def card_of(api, case_no, item):
-    return next(t for t in queue(api)["tasks"] if t["case_no"] == case_no and t["item"] == item)
+    return next(t for t in queue(api, case_no)["tasks"] if t["case_no"] == case_no and t["item"] == item)
 
 
 def post(api, csrf, path, body, expect=200):
@@ -57,7 +57,8 @@ def test_queue_is_own_department_ordered_by_due_date_with_countdown(api, creds):
     assert q["department"] == "health" and all(t["department"] == "health" for t in q["tasks"])
     dues = [t["due_date"] for t in q["tasks"] if t["due_date"]]
     assert dues == sorted(dues)
-    mine = {t["id"]: t for t in q["tasks"]}
+    # the queue holds at most 200 tasks (earlier tests fill it): the two cases are looked up by number
+    mine = {t["id"]: t for c in cases for t in queue(api, c["case_no"])["tasks"]}
     assert mine[ids[0]]["overdue"] and mine[ids[0]]["countdown"].startswith("已超期")
     assert mine[ids[1]]["countdown"].startswith("还剩")
     # personal data masked, result fields from the catalog
@@ -262,3 +263,13 @@ def test_machine_api_completion_also_reaches_the_family(api, creds):
     act(api, creds, "health", t, "complete", result={"certificate_no": "X9"})
     done = next(x for x in progress(api, creds, case)["tasks"] if x["item"] == "death_cert_normal")
     assert done["delivery"]["result_lines"][0]["label"] == "死亡医学证明编号"
+
+
+def test_queue_looks_up_one_case_by_its_number(api, creds):
+    case = new_case(api)
+    dept_task(api, creds, case["case_no"], "death_cert_normal", "health")
+    signed_in(api, "department", "health")
+    spaced = case["case_no"].replace("-", " ").lower()  # as a clerk types it from the phone
+    assert {t["case_no"] for t in queue(api, spaced)["tasks"]} == {case["case_no"]}
+    r = api.get("/api/v1/workbench/department/queue", params={"case_no": "SH123"})
+    assert r.status_code == 422 and "案件号" in r.json()["message"]

@@ -68,7 +68,8 @@ SEED = textwrap.dedent(
     from sqlalchemy import select
     from api import clock
     from api.db import get_sessionmaker
-    from api.cases.models import Case, Task
+    from api.cases.models import Case
+    from api.tasks.models import Task
     from api.ratings.models import Rating
     from api.staff import service
 

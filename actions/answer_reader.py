@@ -208,11 +208,56 @@ def _noun_value(fw: FieldWords, clause: str) -> Any:
 def _bool_words(fw: FieldWords, clause: str, asked: bool) -> Any:
     if not asked and fw.nouns and not any(n in clause for n in fw.nouns):
         return None
+    places = place_words()
     for words, value in ((fw.no_words, False), (fw.yes_words, True)):
         for word in sorted(words, key=len, reverse=True):
             for start in _occurrences(clause, word):
-                return (not value) if _negated(clause, start) and not _NEGATION.match(word) else value
+                if _negated(clause, start) and not _NEGATION.match(word):
+                    if word in places:  # "不是遵义" says another place, not "outside Guizhou"
+                        continue
+                    return not value
+                return value
     return None
+
+
+# ---------------------------------------------------------------- the region a family names
+
+
+@cache
+def _region_words() -> tuple[tuple[str, str, str], ...]:
+    """(word, region code, level) for every 市州 and county (catalog.json ``regions``, from
+    knowledge/regions.yaml), longest word first."""
+    out = [
+        (normalise(w), r["code"], r["level"])
+        for r in generated_catalog().get("regions", [])
+        if r["level"] in ("city", "county")
+        for w in r["words"]
+    ]
+    return tuple(sorted(out, key=lambda x: -len(x[0])))
+
+
+@cache
+def place_words() -> frozenset[str]:
+    """The words that name a 市州 or a county of Guizhou (遵义, 湄潭, 湄潭县)."""
+    return frozenset(w for w, _, _ in _region_words())
+
+
+def read_region(text: str) -> str | None:
+    """The region code of the Guizhou place the message names, the most specific one: a county, else a
+    市州 ("贵阳花溪的" → 花溪区; "户口在安顺，不是遵义" → 安顺市). A place after 不是/不在 is not it;
+    of two named places the later one counts. None when no 市州 or county is named."""
+    hits: list[tuple[int, int, int, str, str]] = []  # clause, start, end, code, level
+    for n, clause in enumerate(c for c in clauses(text) if not is_question(c)):
+        kept: list[tuple[int, int, int, str, str]] = []
+        for word, code, level in _region_words():  # longest first: 黔西南 before 黔西
+            for start in _occurrences(clause, word):
+                end = start + len(word)
+                if all(end <= k[1] or start >= k[2] for k in kept):
+                    kept.append((n, start, end, code, level))
+        hits += [h for h in kept if not _negated(clause, h[1])]
+    counties = [h for h in hits if h[4] == "county"]
+    best = max(counties or hits, key=lambda h: (h[0], h[1]), default=None)
+    return best[3] if best else None
 
 
 def read_facts(text: str, asked: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:

@@ -257,8 +257,12 @@ class CaseApi:
         return body
 
     # --- checklist and cases ---------------------------------------------------------------------
-    async def checklist(self, situation: dict, items: list[str] | None) -> dict:
-        request = {"situation": situation, "items": items}
+    async def checklist(self, situation: dict, items: list[str] | None, region: str | None = None) -> dict:
+        """The checklist; `region` (a code of knowledge/regions.yaml) applies that place's rules, none
+        the province's defaults. The region is part of the cache key."""
+        request: dict[str, Any] = {"situation": situation, "items": items}
+        if region:
+            request["region"] = region
         digest = hashlib.sha256(
             json.dumps(
                 [self.url, self.headers["X-Assistant-Key"], china_today().isoformat(), request],

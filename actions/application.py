@@ -26,7 +26,15 @@ from actions.api_client import ApiRefused, ApiUnavailable, CaseApi, public_url
 from actions.clock import china_today
 from actions.dates import find_date
 from actions.reading_form import ReadingFormValidation, reask_count
-from actions.situation import CORRECTION, SITUATION_SLOTS, fact_events, items_for_api, situation_from
+from actions.situation import (
+    CORRECTION,
+    REGION_SLOT,
+    SITUATION_SLOTS,
+    fact_events,
+    items_for_api,
+    region_of,
+    situation_from,
+)
 from actions.texts import API_DOWN, DEATH_WORDS, PAYOUT_ITEMS, RELATIONSHIP_LABELS
 from actions.validation import (
     clean_name,
@@ -323,7 +331,8 @@ class ActionCorrectField(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         text = normalise(latest_text(tracker))
-        situation = [e for e in fact_events(tracker, [], dispatcher) if e.get("name") in SITUATION_SLOTS]
+        kept = (*SITUATION_SLOTS, REGION_SLOT)
+        situation = [e for e in fact_events(tracker, [], dispatcher) if e.get("name") in kept]
         if situation:
             return situation + await self._recheck(tracker, situation, dispatcher)
         fields = [f for f in entity_values(tracker, "form_field") if f in FIELD_LABELS]
@@ -382,9 +391,11 @@ class ActionCorrectField(Action):
 
     @staticmethod
     async def _recheck(tracker: Tracker, changes: list, dispatcher: CollectingDispatcher) -> list:
-        situation = {**situation_from(tracker), **{e["name"]: e["value"] for e in changes}}
+        changed = {e["name"]: e["value"] for e in changes}
+        region = changed.pop(REGION_SLOT) if REGION_SLOT in changed else region_of(tracker)
+        situation = {**situation_from(tracker), **changed}
         try:
-            result = await CaseApi().checklist(situation, items_for_api(tracker))
+            result = await CaseApi().checklist(situation, items_for_api(tracker), region)
         except (ApiUnavailable, ApiRefused):
             return [SlotSet("active_items", None)]
         active = [i for i in result["items"] if i["status"] in ("selected", "added_prerequisite")]
@@ -410,6 +421,8 @@ def case_payload(tracker: Tracker) -> dict[str, Any]:
     }
     if tracker.get_slot("payee_account"):
         payload["payee_account"] = tracker.get_slot("payee_account")
+    if region_of(tracker):  # the place named for the hukou; none → the province's defaults
+        payload["region"] = region_of(tracker)
     return payload
 
 
@@ -487,6 +500,7 @@ class ActionSubmitCase(Action):
 # what 重新开始 clears: the situation, the choice and the application (not the condolence)
 RESET_SLOTS = [
     *SITUATION_SLOTS,
+    REGION_SLOT,
     *PERSONAL_SLOTS,
     "selected_items",
     "active_items",

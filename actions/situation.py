@@ -25,6 +25,7 @@ from actions.answer_reader import (
     normalise,
     options_text,
     read_facts,
+    read_region,
 )
 from actions.answers import ActionAnswerItem, answer_for
 from actions.api_client import ApiRefused, ApiUnavailable, CaseApi
@@ -41,6 +42,10 @@ SITUATION_SLOTS = [
     f["key"] for f in generated_catalog()["situation"] if f.get("asked", True) and f["key"] != "channel"
 ]
 ALL = "all"
+# the region code of the place in Guizhou the family named for the hukou (knowledge/regions.yaml):
+# sent as `region` with the checklist and the application; none named → the province's defaults
+REGION_SLOT = "deceased_region"
+HUKOU = "hukou_in_guizhou"
 ITEM_NAMES = {i["key"]: i["colloquial_name"] for i in generated_catalog()["items"]}
 CORRECTION = re.compile(
     r"刚才|选错|说错|填错|弄错|搞错|写错|输错|打错|错了|改成|改为|改一下|要改|不对|其实|应该是|不是.{1,8}是"
@@ -52,6 +57,23 @@ _ONLY = re.compile(r"只办|只要|就办|只想办|只需要")
 
 def situation_from(tracker: Tracker) -> dict[str, Any]:
     return {k: tracker.get_slot(k) for k in SITUATION_SLOTS if tracker.get_slot(k) is not None}
+
+
+def region_of(tracker: Tracker) -> str | None:
+    return tracker.get_slot(REGION_SLOT) or None
+
+
+def region_events(tracker: Tracker, text: str, hukou: Any) -> list:
+    """The region slot after a message that says where the hukou is: a 市州 or county of Guizhou
+    named → its code (a correction replaces it); outside Guizhou → cleared; 贵州 alone keeps it."""
+    old = region_of(tracker)
+    if hukou is False:
+        return [SlotSet(REGION_SLOT, None)] if old else []
+    if hukou is True:
+        code = read_region(text)
+        if code and code != old:
+            return [SlotSet(REGION_SLOT, code)]
+    return []
 
 
 def items_for_api(tracker: Tracker) -> list[str] | None:
@@ -94,6 +116,10 @@ def fact_events(tracker: Tracker, asked: list[str], dispatcher: CollectingDispat
                 changed.append(value_words(key, value))
     if changed and dispatcher is not None:
         say(dispatcher, f"好的，已经改成：{'、'.join(changed)}。跟着要办的事我会重新核对。")
+    if HUKOU in facts and not text.startswith("/"):
+        events += region_events(tracker, text, facts[HUKOU])
+    elif any(e.get("name") == HUKOU and e.get("value") is False for e in events):  # the "不是" button
+        events += region_events(tracker, text, False)
     if tracker.get_slot("death_date") is None and DEATH_WORDS.search(text):
         found = find_date(text, china_today())
         if found is not None and found.date <= china_today():
@@ -109,7 +135,7 @@ async def active_keys(tracker: Tracker) -> list[str]:
     if tracker.get_slot("active_items"):
         return list(tracker.get_slot("active_items"))
     try:
-        result = await CaseApi().checklist(situation_from(tracker), None)
+        result = await CaseApi().checklist(situation_from(tracker), None, region_of(tracker))
     except (ApiUnavailable, ApiRefused):
         return []
     return [i["key"] for i in result["items"] if i["status"] in ("selected", "added_prerequisite")]
@@ -225,7 +251,9 @@ class ValidateSituationForm(ReadingFormValidation):
         if any(tracker.get_slot(s) is None for s in BASE_SLOTS):
             return list(BASE_SLOTS)
         try:
-            result = await CaseApi().checklist(situation_from(tracker), items_for_api(tracker))
+            result = await CaseApi().checklist(
+                situation_from(tracker), items_for_api(tracker), region_of(tracker)
+            )
         except (ApiUnavailable, ApiRefused):
             return list(BASE_SLOTS)  # the checklist action words the failure
         missing = [f["key"] for f in result.get("missing_fields", []) if f["key"] in SITUATION_SLOTS]
@@ -351,7 +379,9 @@ class ActionShowChecklist(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         try:
-            result = await CaseApi().checklist(situation_from(tracker), items_for_api(tracker))
+            result = await CaseApi().checklist(
+                situation_from(tracker), items_for_api(tracker), region_of(tracker)
+            )
         except ApiUnavailable:
             say(dispatcher, API_DOWN)
             return [SlotSet("api_failed", "checklist")]

@@ -11,19 +11,25 @@ var/screenshots/ by every run and copied to docs/screenshots/ with UPDATE_SCREEN
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import random
 import shutil
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+from api.clock import today as china_today
+from api.identity import check_digit
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -155,3 +161,79 @@ def screenshot(page: Any, name: str, full_page: bool = True) -> Path:
         DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, DOCS_SHOTS / path.name)
     return path
+
+
+# ------------------------------------------------------------------ data the pages are tried with
+
+
+def id_number(birth: dt.date) -> str:
+    """A valid resident ID number (check digit right) born on ``birth``, with a random serial."""
+    first17 = "520102" + birth.strftime("%Y%m%d") + f"{random.randint(0, 999):03d}"
+    return first17 + check_digit(first17)
+
+
+def family_case(**overrides: Any) -> dict[str, Any]:
+    """The unified application as a family files it (a retired father, his daughter applying), with
+    people who do not exist yet in this run; ``overrides`` replace top-level parts."""
+    born = dt.date(1940, 5, 6) + dt.timedelta(days=random.randint(0, 3000))
+    return {
+        "deceased": {
+            "name": "王德明",
+            "id_number": id_number(born),
+            "death_date": (china_today() - dt.timedelta(days=3)).isoformat(),
+        },
+        "applicant": {
+            "name": "王晓红",
+            "id_number": id_number(dt.date(1970, 2, 3) + dt.timedelta(days=random.randint(0, 3000))),
+            "phone": "139" + f"{random.randint(0, 99_999_999):08d}",
+            "relationship": "child",
+        },
+        "situation": {
+            "death_nature": "normal",
+            "death_place": "hospital",
+            "funeral": "cremation",
+            "hukou_in_guizhou": True,
+            "pension_scheme": "enterprise",
+            "pension_status": "retired",
+            "medical_scheme": "employee",
+        },
+        "items": ["hukou_cancel", "social_insurance_suspend"],
+        **overrides,
+    }
+
+
+def file_case(url: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST /api/v1/cases as the assistant files it (its service key, one conversation per case, so
+    the per-address submission limit does not count every test's cases together); the 201 answer."""
+    headers = {"X-Assistant-Key": TEST_ASSISTANT_KEY, "X-Conversation-Id": uuid.uuid4().hex}
+    r = httpx.post(f"{url}/api/v1/cases", json=body, headers=headers, timeout=30)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def run_in_api(env: dict[str, str], script: str, *args: str) -> None:
+    """A Python snippet in the live API's environment (its database): staff accounts, or a state that
+    months of work would leave (an overdue task)."""
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+_STAFF = """
+import json, sys
+from api.db import get_sessionmaker
+from api.staff import service
+
+s = get_sessionmaker()()
+for a in json.loads(sys.argv[1]):
+    if service.authenticate(s, a["user"], a["password"]) is None:
+        service.create_account(s, a["user"], a["password"], a["role"], **a.get("fields", {}))
+s.commit()
+"""
+
+
+def create_staff(env: dict[str, str], *accounts: dict[str, Any]) -> None:
+    """Staff accounts in the live API's database: {"user", "password", "role", "fields": {...}}
+    (fields: department, region, display_name); an existing one is kept."""
+    run_in_api(env, _STAFF, json.dumps(accounts, ensure_ascii=False))

@@ -12,35 +12,25 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import random
 import re
-import subprocess
-import sys
 import textwrap
 
-import httpx
 import pytest
 from pypdf import PdfReader
 
-from api.identity import check_digit
-from tests.browser.conftest import ROOT, axe_clean, screenshot
+from tests.browser.conftest import (
+    axe_clean,
+    china_today,
+    create_staff,
+    family_case,
+    file_case,
+    run_in_api,
+    screenshot,
+)
 
 PASSWORD = "browser-department-pw-1"
 CLERK = "clerk-health-browser"
 ADDRESS = "贵州省贵阳市云岩区中华北路 188 号"
-SEED = textwrap.dedent(
-    """
-    import sys
-    from api.db import get_sessionmaker
-    from api.staff import service
-
-    s = get_sessionmaker()()
-    if service.authenticate(s, sys.argv[2], sys.argv[1]) is None:
-        service.create_account(s, sys.argv[2], sys.argv[1], "department", department="health",
-                               display_name="卫健经办人")
-    s.commit()
-    """
-)
 # one task made overdue, to show the highlight (a department's late task, as it happens)
 OVERDUE = textwrap.dedent(
     """
@@ -61,60 +51,17 @@ OVERDUE = textwrap.dedent(
 )
 
 
-def id_number(birth: dt.date) -> str:
-    first17 = "520102" + birth.strftime("%Y%m%d") + f"{random.randint(0, 999):03d}"
-    return first17 + check_digit(first17)
-
-
-def file_case(url: str, **extra) -> tuple[dict, dict]:  # type: ignore[no-untyped-def]
-    body = {
-        "deceased": {
-            "name": "王德明",
-            "id_number": id_number(dt.date(1940, 5, 6) + dt.timedelta(days=random.randint(0, 3000))),
-            "death_date": (dt.date.today() - dt.timedelta(days=3)).isoformat(),
-        },
-        "applicant": {
-            "name": "王晓红",
-            "id_number": id_number(dt.date(1970, 2, 3) + dt.timedelta(days=random.randint(0, 3000))),
-            "phone": "139" + f"{random.randint(0, 99_999_999):08d}",
-            "relationship": "child",
-        },
-        "situation": {
-            "death_nature": "normal",
-            "death_place": "hospital",
-            "funeral": "cremation",
-            "hukou_in_guizhou": True,
-            "pension_scheme": "enterprise",
-            "pension_status": "retired",
-            "medical_scheme": "employee",
-        },
-        "items": ["hukou_cancel", "social_insurance_suspend"],
-        **extra,
-    }
-    r = httpx.post(f"{url}/api/v1/cases", json=body, timeout=30)
-    assert r.status_code == 201, r.text
-    return body, r.json()
-
-
-def run(live_api, script: str, *args: str) -> None:  # type: ignore[no-untyped-def]
-    done = subprocess.run(
-        [sys.executable, "-c", script, *args],
-        cwd=ROOT,
-        env=live_api["env"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-
-
 @pytest.fixture(scope="module")
 def world(live_api):
-    run(live_api, SEED, PASSWORD, CLERK)
+    clerk = {"department": "health", "display_name": "卫健经办人"}
+    create_staff(
+        live_api["env"], {"user": CLERK, "password": PASSWORD, "role": "department", "fields": clerk}
+    )
     url = live_api["url"]
-    _late_body, late = file_case(url)
-    run(live_api, OVERDUE, late["case_no"], (dt.date.today() - dt.timedelta(days=7)).isoformat())
-    body, case = file_case(url, delivery={"method": "mail", "address": ADDRESS})
+    late = file_case(url, family_case())
+    run_in_api(live_api["env"], OVERDUE, late["case_no"], (china_today() - dt.timedelta(days=7)).isoformat())
+    body = family_case(delivery={"method": "mail", "address": ADDRESS})
+    case = file_case(url, body)
     return {"url": url, "body": body, "case": case, "late": late}
 
 

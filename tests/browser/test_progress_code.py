@@ -5,52 +5,24 @@ text, axe-core, screenshots."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import random
 import re
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
-from gz_identity import check_digit
 
-from tests.browser.conftest import axe_clean, screenshot
-
-
-def _id_number(year: int) -> str:
-    first17 = (
-        f"520102{year}{random.randint(1, 12):02d}{random.randint(1, 28):02d}{random.randint(0, 999):03d}"
-    )
-    return first17 + check_digit(first17)
+from tests.browser.conftest import axe_clean, family_case, file_case, screenshot
 
 
 @pytest.fixture
 def filed(live_api: dict[str, Any]) -> dict[str, Any]:
     """A case filed through the API, as a family would: its answer and the applicant's phone."""
-    phone = "139" + f"{random.randint(0, 99_999_999):08d}"
-    body = {
-        "deceased": {
-            "name": "张德明",
-            "id_number": _id_number(1938),
-            "death_date": (
-                dt.datetime.now(ZoneInfo("Asia/Shanghai")).date() - dt.timedelta(days=2)
-            ).isoformat(),
-        },
-        "applicant": {
-            "name": "张晓红",
-            "id_number": _id_number(1966),
-            "phone": phone,
-            "relationship": "child",
-        },
-        "situation": {"death_nature": "normal", "death_place": "hospital", "hukou_in_guizhou": True},
-        "items": ["hukou_cancel"],
-    }
-    r = httpx.post(f"{live_api['url']}/api/v1/cases", json=body, timeout=30)
-    assert r.status_code == 201, r.text
-    return {**r.json(), "phone": phone}
+    body = family_case(
+        situation={"death_nature": "normal", "death_place": "hospital", "hukou_in_guizhou": True},
+        items=["hukou_cancel"],
+    )
+    return {**file_case(live_api["url"], body), "phone": body["applicant"]["phone"]}
 
 
 def _sms_code(outbox: Path, phone: str) -> str:

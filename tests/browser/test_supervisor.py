@@ -4,60 +4,21 @@ render on canvases from the API's statistics, the page passes axe, and a screens
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import random
-import subprocess
-import sys
 import textwrap
 
-import httpx
 import pytest
 
-from api.identity import check_digit
 from api.web.bundles import bundle_ready
-from tests.browser.conftest import IN_CI, ROOT, axe_clean, screenshot
+from tests.browser.conftest import IN_CI, axe_clean, family_case, file_case, run_in_api, screenshot
 
 PASSWORD = "browser-supervisor-pw-1"
 REGIONS = ("520111", "520111", "520112", "520102", "520300", "520500")
 
 
-def id_number(birth: dt.date, serial: int) -> str:
-    first17 = "520102" + birth.strftime("%Y%m%d") + f"{serial % 1000:03d}"
-    return first17 + check_digit(first17)
-
-
-def case_body(n: int, region: str) -> dict:
-    return {
-        "deceased": {
-            "name": "张德明",
-            "id_number": id_number(dt.date(1938, 1, 1) + dt.timedelta(days=n), 100 + n),
-            "death_date": (dt.date.today() - dt.timedelta(days=4)).isoformat(),
-        },
-        "applicant": {
-            "name": "张晓红",
-            "id_number": id_number(dt.date(1968, 1, 1) + dt.timedelta(days=n), 200 + n),
-            "phone": "139" + f"{random.randint(0, 99_999_999):08d}",
-            "relationship": "child",
-        },
-        "situation": {
-            "death_nature": "normal",
-            "death_place": "hospital",
-            "funeral": "cremation",
-            "hukou_in_guizhou": True,
-            "pension_scheme": "enterprise",
-            "pension_status": "retired",
-            "medical_scheme": "employee",
-        },
-        "items": [
-            "hukou_cancel",
-            "social_insurance_suspend",
-            "survivor_benefits",
-            "medical_account_withdraw",
-        ],
-        "payee_account": "6222 0212 3456 7890 123",
-        "region": region,
-    }
+def case_body(region: str) -> dict:
+    items = ["hukou_cancel", "social_insurance_suspend", "survivor_benefits", "medical_account_withdraw"]
+    return family_case(items=items, payee_account="6222 0212 3456 7890 123", region=region)
 
 
 # Run in the live API's environment (its database): a supervisor account, and the cases' tasks
@@ -116,19 +77,9 @@ def seeded(live_api):
             pytest.fail(msg)
         pytest.skip(msg)
     case_nos = []
-    for n, region in enumerate(REGIONS):
-        r = httpx.post(f"{live_api['url']}/api/v1/cases", json=case_body(n, region), timeout=30)
-        assert r.status_code == 201, r.text
-        case_nos.append(r.json()["case_no"])
-    done = subprocess.run(
-        [sys.executable, "-c", SEED, PASSWORD, json.dumps(case_nos)],
-        cwd=ROOT,
-        env=live_api["env"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    for region in REGIONS:
+        case_nos.append(file_case(live_api["url"], case_body(region))["case_no"])
+    run_in_api(live_api["env"], SEED, PASSWORD, json.dumps(case_nos))
     return live_api
 
 

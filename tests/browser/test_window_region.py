@@ -13,78 +13,48 @@ import datetime as dt
 import io
 import random
 import re
-import subprocess
-import sys
-import textwrap
 
 import httpx
 import pytest
 from pypdf import PdfReader
 
-from api.identity import check_digit
-from tests.browser.conftest import ROOT, axe_clean, screenshot
-
-PASSWORD = "browser-window-region-pw-1"
-SEED = textwrap.dedent(
-    """
-    import sys
-    from api.db import get_sessionmaker
-    from api.staff import service
-
-    s = get_sessionmaker()()
-    for user, role, region, name in (("window-browser", "window_staff", None, "窗口一号"),
-                                     ("region-guiyang", "regional_admin", "520100", "贵阳市管理员")):
-        if service.authenticate(s, user, sys.argv[1]) is None:
-            service.create_account(s, user, sys.argv[1], role, region=region, display_name=name)
-    s.commit()
-    """
+from tests.browser.conftest import (
+    axe_clean,
+    china_today,
+    create_staff,
+    family_case,
+    file_case,
+    id_number,
+    screenshot,
 )
 
-
-def id_number(birth: dt.date) -> str:
-    first17 = "520102" + birth.strftime("%Y%m%d") + f"{random.randint(0, 999):03d}"
-    return first17 + check_digit(first17)
+PASSWORD = "browser-window-region-pw-1"
 
 
 @pytest.fixture(scope="module")
 def world(live_api):
-    done = subprocess.run(
-        [sys.executable, "-c", SEED, PASSWORD],
-        cwd=ROOT,
-        env=live_api["env"],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    create_staff(
+        live_api["env"],
+        {
+            "user": "window-browser",
+            "password": PASSWORD,
+            "role": "window_staff",
+            "fields": {"display_name": "窗口一号"},
+        },
+        {
+            "user": "region-guiyang",
+            "password": PASSWORD,
+            "role": "regional_admin",
+            "fields": {"region": "520100", "display_name": "贵阳市管理员"},
+        },
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    body = {
-        "deceased": {
-            "name": "王德明",
-            "id_number": id_number(dt.date(1940, 5, 6) + dt.timedelta(days=random.randint(0, 3000))),
-            "death_date": (dt.date.today() - dt.timedelta(days=3)).isoformat(),
-        },
-        "applicant": {
-            "name": "王晓红",
-            "id_number": id_number(dt.date(1970, 2, 3) + dt.timedelta(days=random.randint(0, 3000))),
-            "phone": "139" + f"{random.randint(0, 99_999_999):08d}",
-            "relationship": "child",
-        },
-        "situation": {
-            "death_nature": "normal",
-            "death_place": "hospital",
-            "funeral": "cremation",
-            "hukou_in_guizhou": True,
-            "pension_scheme": "enterprise",
-            "pension_status": "retired",
-            "medical_scheme": "employee",
-        },
-        "items": ["hukou_cancel", "social_insurance_suspend", "survivor_benefits"],
-        "payee_account": "6222021234567890123",
-        "region": "520102",
-    }
-    r = httpx.post(f"{live_api['url']}/api/v1/cases", json=body, timeout=30)  # as the assistant files it
-    assert r.status_code == 201, r.text
-    return {"url": live_api["url"], "body": body, "case": r.json()}
+    items = ["hukou_cancel", "social_insurance_suspend", "survivor_benefits"]
+    body = family_case(items=items, payee_account="6222021234567890123", region="520102")
+    return {
+        "url": live_api["url"],
+        "body": body,
+        "case": file_case(live_api["url"], body),
+    }  # as the assistant files it
 
 
 def sign_in(page, url: str, path: str, user: str) -> None:  # type: ignore[no-untyped-def]
@@ -186,7 +156,7 @@ def test_window_officer_files_a_new_application_on_the_unified_form(world, page)
     url = world["url"]
     sign_in(page, url, "/workbench/window", "window-browser")
     page.wait_for_selector("#i-hukou_cancel", timeout=20_000)
-    death = (dt.date.today() - dt.timedelta(days=2)).isoformat()
+    death = (china_today() - dt.timedelta(days=2)).isoformat()
     page.fill("#d-name", "李秀英")
     page.fill("#d-id", id_number(dt.date(1945, 1, 1) + dt.timedelta(days=random.randint(0, 3000))))
     page.fill("#d-date", death)

@@ -41,6 +41,12 @@ BODY = """<h1>一窗受理</h1>
 <fieldset><legend>要办的事项</legend><div id="items"></div></fieldset>
 <label for="payee">收款银行账号（领钱的事项需要）</label><input id="payee" autocomplete="off" inputmode="numeric">
 <label for="region">办理地（逝者户籍所在地）</label><select id="region"></select>
+<fieldset><legend>办结的证明怎么给家属（证照送达）</legend>
+<label><input type="radio" name="delivery" value="electronic" checked> 电子证明在进度页下载，纸质原件到窗口领</label>
+<label><input type="radio" name="delivery" value="mail"> 纸质原件邮寄</label>
+<label for="mail-address">邮寄地址（选邮寄时填写：省市区街道门牌）</label>
+<input id="mail-address" autocomplete="off" maxlength="200">
+</fieldset>
 <p><button type="submit">提交申请</button></p>
 </form>
 <p id="new-message" role="status"></p>
@@ -134,6 +140,12 @@ $("new-form").addEventListener("submit", async (e) => {
     situation: situationValues(), items: items.length ? items : null,
     payee_account: $("payee").value.trim() || null, region: $("region").value || null,
   };
+  const method = document.querySelector("input[name=delivery]:checked").value;
+  if (method === "mail") {
+    const address = $("mail-address").value.trim();
+    if (address.length < 6) { say("new-message", "选了邮寄，请填写完整的邮寄地址。"); $("mail-address").focus(); return; }
+    body.delivery = {method, address};
+  }
   say("new-message", "正在提交……");
   try {
     const made = await staffFetch("/api/v1/window/cases", {method: "POST", json: body});

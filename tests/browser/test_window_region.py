@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import random
 import re
+import sqlite3
 
 import httpx
 import pytest
@@ -51,6 +52,7 @@ def world(live_api):
     items = ["hukou_cancel", "social_insurance_suspend", "survivor_benefits"]
     body = family_case(items=items, payee_account="6222021234567890123", region="520102")
     return {
+        "db": live_api["db"],
         "url": live_api["url"],
         "body": body,
         "case": file_case(live_api["url"], body),
@@ -169,6 +171,10 @@ def test_window_officer_files_a_new_application_on_the_unified_form(world, page)
     page.select_option("#s-hukou_in_guizhou", "true")
     page.check("#i-hukou_cancel")
     page.select_option("#region", "520102")
+    page.check("input[name=delivery][value=mail]")  # 证照送达: the originals by post
+    page.click("#new-form button[type=submit]")
+    assert "邮寄地址" in page.inner_text("#new-message")  # mail without an address: asked, not sent
+    page.fill("#mail-address", "贵州省贵阳市南明区中华南路 8 号")
     page.click("#new-form button[type=submit]")
     filed = "document.getElementById('new-message').textContent.includes('已受理')"
     page.wait_for_function(filed, timeout=20_000)
@@ -183,3 +189,6 @@ def test_window_officer_files_a_new_application_on_the_unified_form(world, page)
     with open(info.value.path(), "rb") as fh:
         flat = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(fh).pages))
     assert code in flat  # the code given at submission is on the receipt
+    with sqlite3.connect(world["db"]) as db:  # the family's choice is kept with the case
+        methods = [m for (m,) in db.execute("SELECT method FROM delivery_choices")]
+    assert "mail" in methods

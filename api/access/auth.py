@@ -35,10 +35,10 @@ from api.security import config
 from api.security.credentials import department_for_key, staff_for_token
 from api.security.principal import ROLE_TEXT, ROLES, STAFF_ROLES, Principal, Role
 from api.security.ratelimit import client_key, credential_failures, too_many
+from api.tasks.models import Task  # also maps Case.tasks, read by the object checks
 
 if TYPE_CHECKING:
     from api.cases.models import Case
-    from api.tasks.models import Task
 
 log = logging.getLogger("api.security")
 

@@ -8,7 +8,7 @@ listing screens never have to decrypt.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -26,9 +26,8 @@ from api.clock import utcnow  # the API's one clock
 from api.db import Base
 from api.security.personal import ACCOUNT, ID_NUMBER, NAME, PHONE, PersonalField
 
-# Imported at run time for the ORM only: Case.tasks and Task.case are one relationship, and both
-# classes must be mapped together (the one cycle left between areas, tests/api/test_import_graph.py).
-from api.tasks.models import Task
+if TYPE_CHECKING:
+    from api.tasks.models import Task
 
 # Case status: open while any task is unfinished; completed when every task is completed or rejected.
 CASE_OPEN = "open"
@@ -92,9 +91,8 @@ class Case(Base):
     progress_code_hash: Mapped[str | None] = mapped_column(String(128), nullable=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
-    tasks: Mapped[list[Task]] = orm_relationship(
-        back_populates="case", order_by="Task.id", cascade="all, delete-orphan"
-    )
+    if TYPE_CHECKING:  # mapped by api/tasks/models.py, the task's owner: cases never import tasks
+        tasks: Mapped[list[Task]]
     notifications: Mapped[list[Notification]] = orm_relationship(
         back_populates="case", order_by="Notification.id", cascade="all, delete-orphan"
     )

@@ -200,16 +200,13 @@ def resolve_items(
 
 
 def find_case(session: Session, case_no: str) -> Case | None:
-    """The case with its tasks and notifications, by a case number in any accepted form (None when
-    the number is malformed, fails its check digit or is unknown). No access check: the caller's."""
+    """The case with its notifications (its tasks load when read), by a case number in any accepted
+    form (None when the number is malformed, fails its check digit or is unknown). No access check:
+    the caller's."""
     norm = normalize_case_no(case_no)
     if norm is None:
         return None
-    return session.scalar(
-        select(Case)
-        .where(Case.case_no == norm)
-        .options(selectinload(Case.tasks), selectinload(Case.notifications))
-    )
+    return session.scalar(select(Case).where(Case.case_no == norm).options(selectinload(Case.notifications)))
 
 
 def case_for_access_token(session: Session, case_no: str | None, token: str) -> Case | None:

@@ -33,6 +33,7 @@ from api.identity import DigitsError, ascii_digits, valid_phone
 from api.notify.sms import send_sms
 from api.progress.models import PhoneCode
 from api.security.crypto import lookup_hash
+from api.tasks import models as _task_models  # noqa: F401 — maps Case.tasks, loaded below
 
 MAX_CASES = 20
 

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.orm import relationship as orm_relationship
 
+from api.cases.models import Case
 from api.clock import utcnow  # the API's one clock
 from api.db import Base
-
-if TYPE_CHECKING:
-    from api.cases.models import Case
 
 
 class TaskStatus(StrEnum):
@@ -99,3 +97,8 @@ class TaskEvent(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     task: Mapped[Task] = orm_relationship(back_populates="events")
+
+
+# The case's side of the relationship is declared by the task's owner, so that the cases area never
+# imports the tasks area (one direction between the two; tests/api/test_import_graph.py).
+Case.tasks = orm_relationship(Task, back_populates="case", order_by=Task.id, cascade="all, delete-orphan")

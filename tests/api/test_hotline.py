@@ -21,6 +21,7 @@ from api.catalog.version import catalog_version
 from api.hotline import nlu
 from api.notify import sms
 from tests.api.conftest import db_session
+from tests.api.pdf_helpers import pdf_text
 from tests.api.staff_helpers import make_account, sign_in, signed_in
 
 SITUATION = {
@@ -44,21 +45,6 @@ def _fresh(monkeypatch: pytest.MonkeyPatch, tmp_path):
     yield
     sms.reset_sms_adapter()
     nlu.breaker.reset()
-
-
-def pdf_text(data: bytes) -> tuple[str, set[str]]:
-    """The text of every page, and the names of the embedded (FontFile2) fonts."""
-    reader = PdfReader(io.BytesIO(data))
-    text = "\n".join(page.extract_text() for page in reader.pages)
-    embedded = set()
-    for page in reader.pages:
-        for ref in page["/Resources"]["/Font"].values():
-            font = ref.get_object()
-            for desc in font.get("/DescendantFonts", []):
-                d = desc.get_object()["/FontDescriptor"].get_object()
-                if "/FontFile2" in d:
-                    embedded.add(str(font["/BaseFont"]).split("+", 1)[-1])
-    return text, embedded
 
 
 # ------------------------------------------------------------------ page

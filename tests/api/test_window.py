@@ -6,29 +6,14 @@ PDF with the case number, the progress code and an embedded Chinese font. Every 
 
 from __future__ import annotations
 
-import io
 import re
 
-from pypdf import PdfReader
 from sqlalchemy import select
 
 from api.catalog.loader import get_catalog
 from tests.api.conftest import case_body, db_session
+from tests.api.pdf_helpers import pdf_text
 from tests.api.staff_helpers import make_account, sign_in
-
-
-def pdf_text(data: bytes) -> tuple[str, set[str]]:
-    reader = PdfReader(io.BytesIO(data))
-    text = "\n".join(page.extract_text() for page in reader.pages)
-    embedded = set()
-    for page in reader.pages:
-        for ref in page["/Resources"]["/Font"].values():
-            font = ref.get_object()
-            for desc in font.get("/DescendantFonts", []):
-                d = desc.get_object()["/FontDescriptor"].get_object()
-                if "/FontFile2" in d:
-                    embedded.add(str(font["/BaseFont"]).split("+", 1)[-1])
-    return text, embedded
 
 
 def officer(api, role: str = "window_staff") -> dict[str, str]:  # type: ignore[no-untyped-def]

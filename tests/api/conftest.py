@@ -25,6 +25,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from api import clock  # China's date (Asia/Shanghai), as the API sees it
 from api.catalog.loader import Catalog, get_catalog
 from api.identity import check_digit
 
@@ -221,7 +222,7 @@ def case_body(**overrides: Any) -> dict[str, Any]:
         "deceased": {
             "name": "张德明",
             "id_number": make_id_number(dt.date(1941, 3, 8)),
-            "death_date": (dt.date.today() - dt.timedelta(days=3)).isoformat(),
+            "death_date": (clock.today() - dt.timedelta(days=3)).isoformat(),
         },
         "applicant": {
             "name": "张晓红",

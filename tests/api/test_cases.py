@@ -8,6 +8,7 @@ import re
 
 from sqlalchemy import func, select
 
+from api import clock  # China's date (Asia/Shanghai), as the API sees it
 from api.catalog.loader import get_catalog
 from tests.api.conftest import case_body, db_session, make_id_number
 
@@ -188,7 +189,7 @@ def test_id_number_birth_date_must_be_real(api):
 
 
 def test_death_date_not_in_future(api):
-    body = case_body(deceased={"death_date": (dt.date.today() + dt.timedelta(days=3)).isoformat()})
+    body = case_body(deceased={"death_date": (clock.today() + dt.timedelta(days=3)).isoformat()})
     _expect_422(api, body, "去世日期")
 
 

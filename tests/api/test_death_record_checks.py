@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from api import clock  # China's date (Asia/Shanghai), as the API sees it
 from tests.api.conftest import case_body
 from tests.api.test_sharing import push, record
 
@@ -16,7 +17,7 @@ from tests.api.test_sharing import push, record
     ("kind", "event_date", "fragment"),
     [
         ("death", "2099-01-01", "晚于今天"),
-        ("death", (dt.date.today() + dt.timedelta(days=3)).isoformat(), "晚于今天"),
+        ("death", (clock.today() + dt.timedelta(days=3)).isoformat(), "晚于今天"),
         ("death", "1940-01-01", "早于身份证号中的出生日期"),
         ("cremation", "2099-01-01", "晚于今天"),
     ],

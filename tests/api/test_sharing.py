@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
+from api import clock  # China's date (Asia/Shanghai), as the API sees it
 from tests.api.conftest import case_body
 
 
@@ -73,7 +72,7 @@ def test_shared_record_after_submission_settles_the_certificate_and_releases(api
 
 def test_cremation_record(api, creds):
     body = case_body()
-    cremation = record(body, kind="cremation", event_date=dt.date.today().isoformat())
+    cremation = record(body, kind="cremation", event_date=clock.today().isoformat())
     assert push(api, creds, "civil_affairs", **cremation).status_code == 201
     body["items"] = ["hukou_cancel"]
     data = api.post("/api/v1/cases", json=body).json()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from api import clock  # China's date (Asia/Shanghai), as the API sees it
 from api.stats.service import working_days_between
 from tests.api.conftest import case_body, db_session
 from tests.api.test_tasks import act, dept_task
@@ -38,7 +39,7 @@ def test_stats_count_cases_tasks_staff_and_ratings(api, creds):
     # one released task made overdue
     hukou = dept_task(api, creds, case["case_no"], "hukou_cancel", "public_security")
     with db_session() as s:
-        s.get(Task, hukou["id"]).due_date = dt.date.today() - dt.timedelta(days=5)
+        s.get(Task, hukou["id"]).due_date = clock.today() - dt.timedelta(days=5)
         s.commit()
     after = stats(api, creds)
     assert after["cases"]["total"] == before["cases"]["total"] + 1

@@ -17,6 +17,7 @@ Every way of starting the API (``make api``, ``make run``, ``uvicorn api.main:ap
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 from functools import lru_cache
@@ -88,6 +89,15 @@ def upgrade_to_head(engine: Engine) -> None:
             finally:
                 lock.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK_ID})
                 lock.commit()
+    elif engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        # SQLite's driver commits each DDL statement by itself, so two processes migrating one file
+        # would interleave: a lock file beside the database lets one migrate, the others then find head.
+        with open(f"{engine.url.database}.migrate-lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                command.upgrade(_alembic_config(url), "head")
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
     else:
         command.upgrade(_alembic_config(url), "head")
 

@@ -154,7 +154,7 @@ def test_development_app_envs(monkeypatch, value):
 
 def test_processes_starting_together_migrate_once(tmp_path):
     """Two or three API processes starting at once on a fresh database (PostgreSQL: advisory lock;
-    SQLite: BEGIN IMMEDIATE) all end at head, none fails."""
+    SQLite: a lock file beside the database) all end at head, none fails."""
     import os
     import subprocess
 

@@ -80,7 +80,8 @@ fmt: $(VENV)/api/.stamp
 	$(VENV)/api/bin/ruff format .
 	$(VENV)/api/bin/ruff check --fix .
 
-test-api: $(VENV)/api/.stamp
+# the PDF tests need the CJK fonts that `make browser` installs (apt-get, when missing)
+test-api: $(VENV)/api/.stamp browser
 	$(API_PY) -m pytest tests/api -q
 
 test-bot: setup generate

@@ -16,7 +16,7 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api import clock
+from api import clock, outbound
 from api.catalog.loader import Catalog
 from api.chat.models import AnswerRating
 from api.errors import ApiError
@@ -69,8 +69,9 @@ async def forward(sender: str, message: str) -> list[dict[str, Any]]:
     """One turn: the family's message to the assistant, its answers back (Rasa's REST channel)."""
     url = f"{rasa_url()}/webhooks/rest/webhook"
     try:
-        async with httpx.AsyncClient(timeout=rasa_timeout()) as client:
-            response = await client.post(url, json={"sender": f"web-{sender}", "message": message})
+        response = await outbound.client().post(
+            url, json={"sender": f"web-{sender}", "message": message}, timeout=rasa_timeout()
+        )
     except httpx.HTTPError as exc:
         log.warning("assistant unreachable at %s (%s)", rasa_url(), type(exc).__name__)
         raise ApiError(503, "assistant_unavailable", ASSISTANT_DOWN) from None

@@ -29,11 +29,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 from fastapi import BackgroundTasks, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from api import outbound
 from api.identity import mask_id_number
 
 log = logging.getLogger("api.dispatch.simulator")
@@ -102,27 +102,29 @@ async def _auto_complete(state: State, task_id: int, department: str, item: str)
     base = state.api_url.rstrip("/")
     outcome: dict[str, Any] = {"task_id": task_id, "department": department}
     try:
-        async with httpx.AsyncClient(timeout=15) as client:
-            task = (await client.get(f"{base}/api/v1/tasks/{task_id}", headers=headers)).json()
-            version = task["version"]
-            if task["status"] in ("ready", "resubmitted"):
-                r = await client.post(
-                    f"{base}/api/v1/tasks/{task_id}/transition",
-                    headers=headers,
-                    json={"action": "accept", "version": version},
-                )
-                r.raise_for_status()
-                version = r.json()["version"]
+        client = outbound.client()
+        task = (await client.get(f"{base}/api/v1/tasks/{task_id}", headers=headers, timeout=15)).json()
+        version = task["version"]
+        if task["status"] in ("ready", "resubmitted"):
             r = await client.post(
                 f"{base}/api/v1/tasks/{task_id}/transition",
                 headers=headers,
-                json={
-                    "action": "complete",
-                    "version": version,
-                    "result": RESULTS.get(item, {"note": "已办结（模拟部门）"}),
-                },
+                json={"action": "accept", "version": version},
+                timeout=15,
             )
-            outcome["status_code"] = r.status_code
+            r.raise_for_status()
+            version = r.json()["version"]
+        r = await client.post(
+            f"{base}/api/v1/tasks/{task_id}/transition",
+            headers=headers,
+            json={
+                "action": "complete",
+                "version": version,
+                "result": RESULTS.get(item, {"note": "已办结（模拟部门）"}),
+            },
+            timeout=15,
+        )
+        outcome["status_code"] = r.status_code
     except Exception as exc:
         outcome["error"] = type(exc).__name__
         log.warning("auto-complete of task %s failed: %s", task_id, type(exc).__name__)

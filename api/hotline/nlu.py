@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from api import outbound
 from api.settings import get_settings
 
 log = logging.getLogger("api.hotline.nlu")
@@ -85,8 +86,9 @@ async def parse(text: str, transport: httpx.AsyncBaseTransport | None = None) ->
     timeout = _float_env("HOTLINE_NLU_TIMEOUT_SECONDS", 0.4)
     params = {"token": os.environ["RASA_TOKEN"]} if os.environ.get("RASA_TOKEN") else None
     try:
-        async with httpx.AsyncClient(timeout=timeout, transport=transport) as client:
-            r = await client.post(f"{rasa_url()}/model/parse", json={"text": text}, params=params)
+        r = await outbound.client(transport).post(
+            f"{rasa_url()}/model/parse", json={"text": text}, params=params, timeout=timeout
+        )
         if r.status_code != 200:
             raise ValueError(f"status {r.status_code}")
         body = r.json()

@@ -20,7 +20,7 @@ import httpx
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from api import clock
+from api import clock, outbound
 from api.errors import ApiError
 from api.security import config
 from api.security.crypto import lookup_hash
@@ -91,10 +91,11 @@ async def exchange_code(settings: WeChatSettings, code: str) -> WeChatSession:
         "grant_type": "authorization_code",
     }
     try:
-        async with httpx.AsyncClient(
-            base_url=settings.api_base, timeout=settings.wechat_api_timeout
-        ) as client:
-            r = await client.get("/sns/jscode2session", params=params)
+        r = await outbound.client().get(
+            f"{settings.api_base.rstrip('/')}/sns/jscode2session",
+            params=params,
+            timeout=settings.wechat_api_timeout,
+        )
         data = r.json()
     except httpx.TimeoutException:
         log.warning("wechat jscode2session timed out after %s s", settings.wechat_api_timeout)

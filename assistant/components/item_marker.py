@@ -10,7 +10,9 @@ of ``item_cues.yml`` and finds, in a message, every item and referral topic it i
 3. cue rules (co-occurring word groups in a window, with exclusions) for what no list enumerates;
 4. item scopes: an area word asked about in general (公积金网上提取要几天到账, 考驾照, 伤残人员抚恤金)
    is not a service after a death, so an item whose ``generic`` words occur is kept only when the
-   message speaks of a death, an heir or a relative; ``exclude`` words drop it whatever the context.
+   message speaks of a death, an heir or a relative; ``exclude`` words drop it whatever the context;
+   ``replace`` turns an item into the one its words mean for another scheme (丧葬费 of a farmer is the
+   residents' funeral subsidy, not the employee survivor benefits).
 
 Overlapping phrase matches are resolved with ``spacy.util.filter_spans`` (the longest wins).
 
@@ -101,6 +103,9 @@ class Scopes:
     exclude: dict[str, tuple[str, ...]] | None = None
     held_words: tuple[str, ...] = ()  # 拿着 …: the document after it is held, not asked for
     held_items: frozenset[str] = frozenset()
+    # (item, instead, when, unless): the item's words name ``instead`` for another scheme, when a
+    # ``when`` word and no ``unless`` word is in the message (丧葬费 of a farmer → the funeral subsidy)
+    replace: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = ()
 
 
 def load_scopes(path: Path) -> Scopes:
@@ -113,6 +118,15 @@ def load_scopes(path: Path) -> Scopes:
         exclude={k: _words(v, groups) for k, v in (scope.get("exclude") or {}).items()},
         held_words=_words((scope.get("held") or {}).get("words") or [], groups),
         held_items=frozenset((scope.get("held") or {}).get("items") or []),
+        replace=tuple(
+            (
+                r["item"],
+                r["instead"],
+                _words(r.get("when") or [], groups),
+                _words(r.get("unless") or [], groups),
+            )
+            for r in scope.get("replace") or []
+        ),
     )
 
 
@@ -196,6 +210,15 @@ class ItemMarker:
         if generic and any(w in text for w in generic):
             return any(w in text for w in self.scopes.context)
         return True
+
+    def replaced(self, text: str, key: str) -> str:
+        """The item meant by ``key``'s words in this message: ``instead`` of a ``replace`` scope when
+        its ``when`` words and none of its ``unless`` words occur, else ``key`` itself."""
+        text = to_simplified(text)
+        for item, instead, when, unless in self.scopes.replace:
+            if key == item and any(w in text for w in when) and not any(w in text for w in unless):
+                return instead
+        return key
 
     def canonical(self, entity: str, value: Any) -> str | None:
         """The catalog key for an entity value (a key or one of its phrasings), else None."""
@@ -296,6 +319,14 @@ class ItemMarker:
                 if m.entity != "item"
                 or (self.in_scope(doc.text, m.value) and not self.held(doc.text, m.start, m.value))
             }
+        for (entity, key), mark in list(marks.items()):
+            instead = self.replaced(doc.text, key) if entity == "item" else key
+            if instead != key:
+                del marks[(entity, key)]
+                if (entity, instead) not in marks:
+                    marks[(entity, instead)] = Mark(
+                        entity, instead, mark.start, mark.end, mark.text, mark.confidence, mark.source
+                    )
         return sorted(marks.values(), key=lambda m: (m.start, m.end))
 
     def held(self, text: str, start: int, key: str) -> bool:
@@ -444,6 +475,8 @@ class CatalogItemMarker(GraphComponent):
                 value = self.marker.canonical(e["entity"], e.get("value"))
                 if value is None:
                     continue
+                if e["entity"] == "item":
+                    value = self.marker.replaced(text, value)
                 # DIET alone on a bare area word (户口, 驾驶证, 证明) guesses more items than it finds
                 unconfirmed = e.get("extractor") == "DIETClassifier" and (e["entity"], value) not in marked
                 weak = float(e.get("confidence_entity") or 0.0) < min_unconfirmed

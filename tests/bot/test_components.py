@@ -122,7 +122,8 @@ def test_these_phrases_are_not_in_the_dev_set():
     if not DEV.exists():
         pytest.skip("dev set not present")
     dev = {json.loads(line)["text"] for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()}
-    ours = [t for t, _ in SINGLE + TRADITIONAL] + [t for t, _ in SEVERAL + AREA_NOUNS] + OUT_OF_SCOPE
+    ours = [t for t, _ in SINGLE + TRADITIONAL] + [t for t, _ in SEVERAL + AREA_NOUNS + SCHEME_WORDS]
+    ours += OUT_OF_SCOPE
     assert not dev.intersection(ours + GENERAL_AREA_QUESTIONS)
 
 
@@ -130,7 +131,7 @@ def test_these_phrases_are_not_in_the_test_part_of_the_real_questions():
     real = ROOT / "bench" / "real_questions.jsonl"
     rows = [json.loads(line) for line in real.read_text(encoding="utf-8").splitlines() if line.strip()]
     test_part = {r["text"] for r in rows if r["split"] == "test"}
-    ours = [t for t, _ in SINGLE + TRADITIONAL + SEVERAL + AREA_NOUNS] + GENERAL_AREA_QUESTIONS
+    ours = [t for t, _ in SINGLE + TRADITIONAL + SEVERAL + AREA_NOUNS + SCHEME_WORDS] + GENERAL_AREA_QUESTIONS
     assert not test_part.intersection(ours)
 
 
@@ -258,6 +259,48 @@ AREA_NOUNS = [
 @pytest.mark.parametrize(("text", "keys"), AREA_NOUNS)
 def test_area_nouns_after_a_death(marker, text, keys):
     assert sorted(marker.items(text)) == sorted(keys)
+
+
+# whose scheme, whose document, still usable: the same nouns name different items (item_cues.yml)
+SCHEME_WORDS = [
+    # 丧葬费 of a farmer or a villager is the residents' funeral subsidy; of a unit's retiree, the benefits
+    ("农村的老人走了，丧葬费找哪个领", ["funeral_subsidy"]),
+    ("村里的老人过世了，安葬费哪个出", ["funeral_subsidy"]),
+    ("我爸是厂里退休的，户口在农村，丧葬费咋个领", ["survivor_benefits"]),
+    # died while still working: nothing to stop, the account and the benefits remain
+    ("我妈在职期间走了，社保咋个处理", ["pension_account_refund", "survivor_benefits"]),
+    # the deceased's identity card is surrendered when the hukou is cancelled
+    ("老汉儿走了，他的身份证要不要交", ["hukou_cancel"]),
+    ("老人去世了，银行卡还可以继续使用不", ["small_deposit_withdraw"]),
+    ("养老保险个人账户能不能继承", ["pension_account_refund"]),
+    ("退休金走了还发几个月", ["social_insurance_suspend"]),
+    ("老伴走了，遗孀每个月有生活费领吗", ["survivor_benefits"]),
+]
+
+
+@pytest.mark.parametrize(("text", "keys"), SCHEME_WORDS)
+def test_the_scheme_and_the_document_decide_the_item(marker, text, keys):
+    assert sorted(marker.items(text)) == sorted(keys)
+
+
+def test_a_replaced_item_applies_to_diet_items_too():
+    from rasa.shared.nlu.training_data.message import Message
+
+    from assistant.components.item_marker import CatalogItemMarker
+
+    component = CatalogItemMarker({**CatalogItemMarker.get_default_config(), "catalog_path": str(CATALOG)})
+    text = "农村老人的丧葬费"
+    diet = {
+        "entity": "item",
+        "start": 5,
+        "end": 8,
+        "value": "survivor_benefits",
+        "extractor": "DIETClassifier",
+        "confidence_entity": 0.99,
+    }
+    message = Message(data={"text": text, "intent": {"name": "ask_howto"}, "entities": [diet]})
+    component.process([message])
+    assert [e["value"] for e in message.get("entities") if e["entity"] == "item"] == ["funeral_subsidy"]
 
 
 # the same areas asked about in general: not a service after a death (scopes in item_cues.yml)

@@ -259,6 +259,10 @@ def start_services(model: Path, api_python: str, tmp: str) -> tuple[list[tuple[s
         **os.environ,
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
+        # as deployed (scripts/scaleout.sh, scripts/run_all.sh): TensorFlow in one thread per process
+        "TF_INTRA_OP_PARALLELISM_THREADS": os.environ.get("TF_INTRA_OP_PARALLELISM_THREADS", "1"),
+        "TF_INTER_OP_PARALLELISM_THREADS": os.environ.get("TF_INTER_OP_PARALLELISM_THREADS", "1"),
+        "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),
         "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
         "CASE_API_URL": f"http://127.0.0.1:{api_port}",
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",

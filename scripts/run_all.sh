@@ -3,6 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
+# TensorFlow in one thread per Rasa process: its default pools (one thread per core in each process)
+# contend on 2 cores — 40 → 32 ms of CPU per turn, ceiling 33 → 39 turns/s (bench/turn_bench.py)
+export TF_INTRA_OP_PARALLELISM_THREADS="${TF_INTRA_OP_PARALLELISM_THREADS:-1}" TF_INTER_OP_PARALLELISM_THREADS="${TF_INTER_OP_PARALLELISM_THREADS:-1}" OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 API_PORT="${API_PORT:-8000}" RASA_PORT="${RASA_PORT:-5005}" ACTIONS_PORT="${ACTIONS_PORT:-5055}"
 SIM_PORT="${SIM_PORT:-8100}"
 export DATABASE_URL="${DATABASE_URL:-sqlite:///$PWD/var/cases.db}"

@@ -26,6 +26,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 PYTHONDONTWRITEBYTECODE=1
+# TensorFlow in one thread per Rasa process: its default pools (one thread per core in each process)
+# contend on 2 cores — 40 → 32 ms of CPU per turn, ceiling 33 → 39 turns/s (bench/turn_bench.py)
+export TF_INTRA_OP_PARALLELISM_THREADS="${TF_INTRA_OP_PARALLELISM_THREADS:-1}" TF_INTER_OP_PARALLELISM_THREADS="${TF_INTER_OP_PARALLELISM_THREADS:-1}" OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 DIR="${SCALE_DIR:-var/scaleout}"
 mkdir -p "$DIR" && DIR="$(cd "$DIR" && pwd)"
 BOT_BIN="$(cd "${BOT_BIN:-.venv/bot/bin}" 2>/dev/null && pwd || echo "${BOT_BIN:-.venv/bot/bin}")"

@@ -182,6 +182,12 @@ def test_component_merges_dedups_orders_and_drops(tmp_path):
     exact = Message(data={"text": "销户口", "intent": {"name": "out_of_scope", "confidence": 0.95}})
     component.process([exact])
     assert [e["value"] for e in exact.get("entities") if e["entity"] == "item"] == ["hukou_cancel"]
+    # ... unless the message speaks of a death: DIET reads many real stories about one as out of
+    # scope, and the marked item is what they ask about
+    oos_intent = {"name": "out_of_scope", "confidence": 0.95}
+    died = Message(data={"text": "老汉走了，户口咋个销", "intent": oos_intent})
+    component.process([died])
+    assert [e["value"] for e in died.get("entities") if e["entity"] == "item"] == ["hukou_cancel"]
 
 
 def test_circumstance_rules_apply_only_when_nothing_is_named(marker):

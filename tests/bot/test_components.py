@@ -93,6 +93,7 @@ TRADITIONAL = [
     ("撫恤金咋個領", "survivor_benefits"),
     ("醫保卡裡的錢咋個取", "medical_account_withdraw"),
     ("養老金要停發", "social_insurance_suspend"),
+    ("阿爺過身咗，除戶要帶乜嘢證件", "hukou_cancel"),
 ]
 
 
@@ -259,6 +260,14 @@ AREA_NOUNS = [
     ("人死了医保和养老保险怎么处理", ["medical_insurance_cancel", "pension_account_refund"]),
     # 社保卡 with the pension on it is not the medical card
     ("老人去世后社保卡里的养老金怎么办", ["social_insurance_suspend", "pension_account_refund"]),
+    # 除户 and 死亡登记 strike the deceased off the household register
+    ("老汉儿走了，派出所那边除户要带啥子", ["hukou_cancel"]),
+    ("我妈前天老了，死亡登记去哪里办", ["hukou_cancel"]),
+    # the medical account named without 医保 (个人医疗帐户) and its money inherited
+    ("我爸走了，他的医疗帐户里的钱能继承不", ["medical_account_withdraw"]),
+    # a pensioner's death reported to the scheme: the pension stops
+    ("领退休金的老人死亡了，家属要马上向社保报告吗", ["social_insurance_suspend"]),
+    ("領緊退休金嘅老人家死亡，要唔要通報社保", ["social_insurance_suspend"]),
 ]
 
 
@@ -326,6 +335,7 @@ GENERAL_AREA_QUESTIONS = [
     "养老金是按个人账户的余额算的吗",
     "出国了养老保险能退不",
     "退休人员工资什么时候发",
+    "医疗帐户怎么转移到外地",
 ]
 
 

@@ -175,7 +175,9 @@ def _client_for(url: str) -> httpx.AsyncClient:
     per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
     client = per_loop.get(url)
     if client is None or client.is_closed:
-        limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
+        # idle connections are dropped before the servers' keep-alive (uvicorn: 5 s) can close them
+        # under a request being sent on them
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=32, keepalive_expiry=2.0)
         client = per_loop[url] = httpx.AsyncClient(base_url=url, timeout=_timeout(), limits=limits)
     return client
 
@@ -192,14 +194,29 @@ class CaseApi:
         if sender is not None:
             self.headers["X-Conversation-Id"] = conversation_id(sender)
 
-    async def _request(self, method: str, path: str, **kwargs: Any) -> tuple[Any, httpx.Headers]:
+    async def _request(
+        self, method: str, path: str, repeatable: bool | None = None, **kwargs: Any
+    ) -> tuple[Any, httpx.Headers]:
+        """One call. A pooled connection the server closed just as it was reused fails with
+        ``RemoteProtocolError`` (seen under load): a request that is safe to send twice — a GET, one
+        with an Idempotency-Key, or ``repeatable`` — is sent once more on a new connection."""
         started = time.monotonic()
-        try:
-            headers = {**self.headers, **kwargs.pop("headers", {})}
-            response = await _client_for(self.url).request(method, path, headers=headers, **kwargs)
-        except httpx.HTTPError as exc:
-            log.warning("case API %s %s unreachable: %s", method, path, type(exc).__name__)
-            raise ApiUnavailable(type(exc).__name__) from None
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        if repeatable is None:
+            repeatable = method == "GET" or "Idempotency-Key" in headers
+        for attempt in (1, 2):
+            try:
+                response = await _client_for(self.url).request(method, path, headers=headers, **kwargs)
+                break
+            except httpx.RemoteProtocolError:
+                if attempt == 1 and repeatable:
+                    log.info("case API %s %s: connection closed by the server, sending again", method, path)
+                    continue
+                log.warning("case API %s %s unreachable: RemoteProtocolError", method, path)
+                raise ApiUnavailable("RemoteProtocolError") from None
+            except httpx.HTTPError as exc:
+                log.warning("case API %s %s unreachable: %s", method, path, type(exc).__name__)
+                raise ApiUnavailable(type(exc).__name__) from None
         elapsed = (time.monotonic() - started) * 1000
         log.info("case API %s %s -> %s in %.0f ms", method, path, response.status_code, elapsed)
         if response.status_code >= 500:
@@ -274,7 +291,8 @@ class CaseApi:
         hit = self._cache.get(key)
         if hit and time.monotonic() - hit[0] < _CHECKLIST_SECONDS:
             return copy.deepcopy(hit[1])  # callers may annotate their copy
-        body, _ = await self._request("POST", "/api/v1/checklist", json=request)
+        # a checklist is computed, nothing is stored: safe to send twice
+        body, _ = await self._request("POST", "/api/v1/checklist", repeatable=True, json=request)
         self._remember(key, copy.deepcopy(body))
         return body
 

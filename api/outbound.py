@@ -25,6 +25,7 @@ def client(transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClie
     loop = asyncio.get_running_loop()
     shared = _clients.get(loop)
     if shared is None or shared.is_closed:
-        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+        # idle connections dropped before a server's keep-alive (uvicorn: 5 s) closes them under a request
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=2.0)
         shared = _clients[loop] = httpx.AsyncClient(limits=limits)
     return shared

@@ -320,7 +320,15 @@ def submit_application(
     if earlier is not None:
         return _replayed(session, actor, *earlier)
 
-    app = check_application(session, body, channel)
+    try:
+        app = check_application(session, body, channel)
+    except ApiError as exc:
+        # the same request with the same key committed between the lookup above and the open-case
+        # check: its answer is this one's (a retry must not read "already filed")
+        earlier = earlier_answer(session, idempotency_key, req_hash) if exc.code == "case_exists" else None
+        if earlier is None:
+            raise
+        return _replayed(session, actor, *earlier)
     try:
         case, token, code = open_case(session, app, staff_id, idempotency_key)
         open_tasks(session, case, app, staff_id)

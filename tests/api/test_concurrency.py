@@ -54,6 +54,31 @@ def test_identical_submissions_with_one_key_make_one_case(app):
     assert cases_for(body["deceased"]["id_number"]) == 1
 
 
+def test_a_retry_that_races_its_first_commit_is_replayed_not_refused(api, monkeypatch):
+    """The narrow window CI hit once on PostgreSQL: the first request commits between a retry's
+    look-up of its key and its one-open-case check. The retry must get the first answer (201), not
+    409 "already filed"."""
+    from api.cases import flows
+
+    body = case_body()
+    key = "race-" + body["deceased"]["id_number"]
+    first = api.post("/api/v1/cases", json=body, headers={"Idempotency-Key": key})
+    assert first.status_code == 201
+    real = flows.earlier_answer
+    calls = []
+
+    def not_yet_committed_once(*args, **kwargs):
+        calls.append(1)
+        return None if len(calls) == 1 else real(*args, **kwargs)
+
+    monkeypatch.setattr(flows, "earlier_answer", not_yet_committed_once)
+    retry = api.post("/api/v1/cases", json=body, headers={"Idempotency-Key": key})
+    assert retry.status_code == 201, retry.text
+    assert retry.json()["case_no"] == first.json()["case_no"]
+    assert retry.headers.get("Idempotent-Replayed") == "true"
+    assert cases_for(body["deceased"]["id_number"]) == 1
+
+
 def test_identical_submissions_without_a_key_make_one_case(app):
     body = case_body()
     responses = run_together(app, N, lambda c, _i: c.post("/api/v1/cases", json=body))

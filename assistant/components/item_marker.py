@@ -208,7 +208,7 @@ class ItemMarker:
             return False
         generic = (self.scopes.generic or {}).get(key, ())
         if generic and any(w in text for w in generic):
-            return any(w in text for w in self.scopes.context)
+            return self.speaks_of_death(text)
         return True
 
     def speaks_of_death(self, text: str) -> bool:

@@ -268,6 +268,16 @@ AREA_NOUNS = [
     # a pensioner's death reported to the scheme: the pension stops
     ("领退休金的老人死亡了，家属要马上向社保报告吗", ["social_insurance_suspend"]),
     ("領緊退休金嘅老人家死亡，要唔要通報社保", ["social_insurance_suspend"]),
+    # the deceased described as a pensioner (领取养老金期间) and what to do: the stop and the account
+    ("我妈在领取养老金期间过世了，家里要办啥子手续", ["social_insurance_suspend", "pension_account_refund"]),
+    # the deceased's medical card still used by the family: it must be stopped
+    ("我爸走了，他的医保卡我妈还在用，要不要紧", ["medical_insurance_cancel"]),
+    # Taiwan's schemes (劳保, 国保) and their 给付 after a death: the survivor benefits, not the account
+    ("勞保的老人家過身咗，可以領幾個月", ["survivor_benefits"]),
+    ("國保的人死亡了，家屬能領什麼給付", ["survivor_benefits"]),
+    # a 五保/低保 member's death and the help it brings: the funeral subsidy, not the allowance stop
+    ("五保老人走了，有哪些补助可以领", ["funeral_subsidy"]),
+    ("低保户走了，低保要去停不", ["welfare_stop"]),
 ]
 
 
@@ -336,6 +346,12 @@ GENERAL_AREA_QUESTIONS = [
     "出国了养老保险能退不",
     "退休人员工资什么时候发",
     "医疗帐户怎么转移到外地",
+    # a cancelled hukou restored, a living elder surrendering the licence: not a death
+    "户口被误注销了，咋个恢复",
+    "七十几岁了，自愿把驾照交回去要咋个办",
+    # a 五保户's estate is an inheritance question; 丧葬费 won in a lawsuit is compensation
+    "五保户的遗产归哪个",
+    "官司赢了赔的丧葬费，要分给兄弟姊妹不",
 ]
 
 

@@ -203,9 +203,31 @@ class Stats:
     submitted: dict[str, str] = field(default_factory=dict)  # sender -> case number acknowledged
     unfinished: list[str] = field(default_factory=list)
     timeline: list[tuple[float, float, bool]] = field(default_factory=list)  # (t, latency, ok)
+    by_turn: dict[int, list[float]] = field(default_factory=dict)  # n-th turn of a conversation → latencies
 
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
+
+    def over_time(self, step: float = 15.0) -> list[dict]:
+        """Turns by the second they started, in ``step``-second bins: shows when latency grew (a
+        backlog that builds and never drains looks different from a slow start)."""
+        bins: dict[int, list[tuple[float, bool]]] = {}
+        for t, lat, ok in self.timeline:
+            bins.setdefault(int(t // step), []).append((lat, ok))
+        rows = []
+        for b in sorted(bins):
+            ms = [lat * 1000 for lat, ok in bins[b] if ok]
+            rows.append(
+                {
+                    "from_s": b * step,
+                    "turns": len(bins[b]),
+                    "failed": sum(1 for _, ok in bins[b] if not ok),
+                    "p50_ms": percentile(ms, 0.5),
+                    "p95_ms": percentile(ms, 0.95),
+                    "max_ms": max(ms, default=float("nan")),
+                }
+            )
+        return rows
 
     def summary(self, label: str, seconds: float | None = None) -> str:
         seconds = seconds or self.scheduled_seconds
@@ -257,7 +279,9 @@ class OpenLoop:
         self.stop_new = False
         self.retry_transport = True
 
-    async def _turn(self, client: httpx.AsyncClient, conv: dict) -> None:
+    async def _send(self, client: httpx.AsyncClient, conv: dict) -> str:
+        """One turn of a conversation: "next" (answered, its reply is ready), "retry" (failed, say it
+        again), "done" (a case filed or the conversation given up)."""
         fam: Family = conv["family"]
         message = conv["next"]
         started = time.monotonic()
@@ -281,13 +305,12 @@ class OpenLoop:
             conv["failures"] += 1
             if conv["failures"] <= 5:  # say it again after a pause, as a person would
                 self.stats.retries += 1
-                await asyncio.sleep(1.0)
-                self.waiting.put_nowait(conv)
-            else:
-                self.stats.unfinished.append(fam.sender)
-            return
+                return "retry"
+            self.stats.unfinished.append(fam.sender)
+            return "done"
         self.stats.latencies.append(latency)
         self.stats.timeline.append((started - self.t0, latency, True))
+        self.stats.by_turn.setdefault(conv["turns"] + 1, []).append(latency)
         conv["turns"] += 1
         if not texts:
             self.stats.empty += 1
@@ -298,16 +321,23 @@ class OpenLoop:
             m = CASE_NO.search(done)
             self.stats.submitted[fam.sender] = m.group(0) if m else "?"
             conv["done"] = True
-            return
+            return "done"
         if not texts:
             texts = conv.get("last") or []
         conv["last"] = texts
         if conv["turns"] >= self.max_turns:
             self.stats.unfinished.append(fam.sender)
             conv["done"] = True
-            return
+            return "done"
         conv["next"] = fam.reply(texts)
-        self.waiting.put_nowait(conv)
+        return "next"
+
+    async def _turn(self, client: httpx.AsyncClient, conv: dict) -> None:
+        outcome = await self._send(client, conv)
+        if outcome == "retry":
+            await asyncio.sleep(1.0)
+        if outcome != "done":
+            self.waiting.put_nowait(conv)
 
     def _new_conversation(self) -> dict:
         self.stats.conversations += 1
@@ -358,6 +388,97 @@ class OpenLoop:
                 task.cancel()
             while not self.waiting.empty():
                 self.stats.unfinished.append(self.waiting.get_nowait()["family"].sender)
+        return self.stats
+
+
+class SessionLoop(OpenLoop):
+    """Families that arrive on their own and read before they answer (an open model of sessions).
+
+    Conversations start at ``rate`` divided by the turns a conversation takes (10 to begin with, then
+    the mean of the conversations finished so far), whatever the answers' latency: evenly spaced
+    (``arrivals="even"``, a constant arrival rate of sessions) or as a Poisson process
+    (``"poisson"``: the same mean with clumps). Each family reads an answer for ``think`` seconds on
+    average (1 s plus an exponential draw) before typing the next one. So the offered load is about
+    ``rate`` turns/s once the first conversations are well under way, and nothing in the families'
+    pace follows the server's. Arrivals and reading times come from ``seed`` (the same offered load
+    in every run); the families themselves (names, ID numbers) are new in every run.
+
+    OpenLoop (turns on a fixed clock, each handed to the longest-waiting conversation) couples the
+    families to the server: after one slow spell it starts dozens of conversations at once, which
+    then move in step and file their cases together; every case releases a wave of department work,
+    whose CPU slows the next turns. That loop is kept for the fault scenarios, where it is harmless
+    at 2 turns/s, and as ``load.py --model turns``.
+    """
+
+    def __init__(
+        self,
+        *args,
+        think: float = 5.0,
+        arrivals: str = "even",
+        pace_seed: int = 1,
+        turns_per_conversation: float = 10.0,
+        **kwargs,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if arrivals not in ("even", "poisson"):
+            raise ValueError(f"arrivals: even or poisson, not {arrivals!r}")
+        self.arrivals = arrivals
+        self.pace = random.Random(pace_seed)
+        self.think = max(think, 1.0)
+        self.turns_estimate = turns_per_conversation
+        self.finished_turns: list[int] = []
+
+    def think_time(self) -> float:
+        return 1.0 + self.pace.expovariate(1.0 / (self.think - 1.0)) if self.think > 1.0 else 1.0
+
+    def next_arrival(self) -> float:
+        """Seconds until the next family starts a conversation."""
+        per_second = self.rate / self.turns_estimate
+        return self.pace.expovariate(per_second) if self.arrivals == "poisson" else 1.0 / per_second
+
+    def ramp_seconds(self) -> float:
+        """About how long one conversation lasts: before that, fewer families are mid-conversation
+        than at the steady rate (the figures of the steady window leave it out)."""
+        return self.turns_estimate * self.think
+
+    async def _conversation(self, client: httpx.AsyncClient, conv: dict, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            outcome = await self._send(client, conv)
+            if outcome == "done":
+                if conv["done"]:
+                    self.finished_turns.append(conv["turns"])
+                return
+            await asyncio.sleep(1.0 if outcome == "retry" else self.think_time())
+        self.stats.unfinished.append(conv["family"].sender)
+
+    async def run(self, on_tick=None, stop_when=None) -> Stats:
+        limits = httpx.Limits(max_connections=400, max_keepalive_connections=100)
+        async with httpx.AsyncClient(limits=limits) as client:
+            tasks: set[asyncio.Task] = set()
+            self.t0 = time.monotonic()
+            deadline = self.t0 + self.seconds + self.drain
+            t = 0.0
+            while True:
+                if len(self.finished_turns) >= 5:
+                    self.turns_estimate = sum(self.finished_turns) / len(self.finished_turns)
+                t += self.next_arrival()
+                if t >= self.seconds or (stop_when is not None and stop_when(t)):
+                    break
+                wait = self.t0 + t - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                if on_tick is not None:
+                    await on_tick(time.monotonic() - self.t0)
+                task = asyncio.create_task(self._conversation(client, self._new_conversation(), deadline))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+            self.stop_new = True
+            self.stats.scheduled_seconds = self.seconds
+            if tasks:
+                await asyncio.wait(tasks, timeout=max(deadline - time.monotonic(), 0.0) + 5)
+            for task in tasks:
+                task.cancel()
+        self.stats.scheduled = sum(1 for t0, _lat, _ok in self.stats.timeline if t0 < self.seconds)
         return self.stats
 
 

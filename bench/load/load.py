@@ -3,11 +3,18 @@
     scripts/scaleout.sh start --fresh
     .venv/api/bin/python bench/load/load.py --rates 5 10 --seconds 180 [--ceiling 60]
 
-For each rate, turns start on a fixed schedule (rate per second, whatever the answers' latency)
-through the one address (haproxy → two Rasa processes → the action server → haproxy → two API
-processes → PostgreSQL). Each conversation is a family typing its answers (bench/load/common.py)
-until the case is filed; a new conversation starts whenever no open one is waiting to speak. After
-``--seconds`` no new turn is scheduled and open conversations are finished (bounded by --drain).
+For each rate, families start conversations at a constant rate (``--arrivals even``, or a Poisson
+process), whatever the answers' latency, so that with about 10 turns per conversation and a mean
+reading time of ``--think`` seconds between an answer and the next message the offered load is the
+rate in turns/s once the first conversations are under way (``SessionLoop`` in bench/load/common.py).
+Everything goes through the one address (haproxy → two Rasa processes → the action server →
+haproxy → two API processes → PostgreSQL; the department simulator's calls → a third API process at
+a lower CPU priority). Each conversation is a family typing its answers until the case is filed.
+After ``--seconds`` no family arrives and open conversations are finished (bounded by --drain). The
+target is judged on the steady window (after the first conversations' length), which must carry at
+least 90% of the rate. ``--model turns`` is the older driver: turns on a fixed clock, each handed to
+the longest-waiting conversation; after one slow spell it starts dozens of conversations that then
+move and file their cases in step (see SessionLoop).
 Then: the outbox is drained and every acknowledged case must be in PostgreSQL exactly once, every
 case created in the run acknowledged, every outbox event delivered and each task released once to
 its department.
@@ -38,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 from bench.load.common import (  # noqa: E402
     Family,
     OpenLoop,
+    SessionLoop,
     Stats,
     check_cases_once,
     check_deliveries_once,
@@ -114,6 +122,21 @@ def main() -> int:
         "--ceiling", type=float, default=0.0, help="seconds of the closed-loop ceiling run (0: skip)"
     )
     ap.add_argument("--concurrency", type=int, default=50, help="conversations of the ceiling run")
+    ap.add_argument(
+        "--model",
+        choices=("sessions", "turns"),
+        default="sessions",
+        help="sessions: families arrive at random and read before answering (default); "
+        "turns: turns on a fixed clock, each to the longest-waiting conversation (see SessionLoop)",
+    )
+    ap.add_argument("--think", type=float, default=5.0, help="mean seconds a family reads (sessions)")
+    ap.add_argument(
+        "--arrivals",
+        choices=("even", "poisson"),
+        default="even",
+        help="how families arrive (sessions): evenly spaced or as a Poisson process",
+    )
+    ap.add_argument("--seed", type=int, default=1, help="arrivals and reading times (sessions)")
     ap.add_argument("--max-p95-ms", type=float, default=3000.0)
     ap.add_argument("--strict", action="store_true", help="fail when the issue's p95 target is not met")
     ap.add_argument("--dir", default=None, help="scale-out state directory (default var/scaleout)")
@@ -130,18 +153,78 @@ def main() -> int:
 
     for rate in args.rates:
         since = db_now(state)
-        loop = OpenLoop(state["LB_URL"], rate, args.seconds, drain=args.drain, seed=None)
+        if args.model == "sessions":
+            loop = SessionLoop(
+                state["LB_URL"],
+                rate,
+                args.seconds,
+                drain=args.drain,
+                think=args.think,
+                arrivals=args.arrivals,
+                pace_seed=args.seed,
+            )
+        else:
+            loop = OpenLoop(state["LB_URL"], rate, args.seconds, drain=args.drain, seed=None)
         t0 = time.monotonic()
         stats = asyncio.run(loop.run())
         wall = time.monotonic() - t0
         ms = [x * 1000 for x in stats.latencies]
-        print(stats.summary(f"open loop {rate:g} turns/s", args.seconds))
+        label = (
+            f"families arriving ({args.arrivals}) for {rate:g} turns/s (mean reading time {args.think:g} s)"
+            if args.model == "sessions"
+            else f"open loop {rate:g} turns/s"
+        )
+        print(stats.summary(label, args.seconds))
         print(
             f"  {stats.late_starts} turns started > 0.5 s late (client fell behind); wall {wall:.0f} s "
             f"with the drain"
         )
+        steady = None
+        if args.model == "sessions":
+            lo = min(loop.ramp_seconds(), args.seconds / 2)
+            window = [(t, lat, ok) for t, lat, ok in stats.timeline if lo <= t < args.seconds]
+            wms = [lat * 1000 for _t, lat, ok in window if ok]
+            steady = {
+                "from_s": lo,
+                "to_s": args.seconds,
+                "turns_per_s": len(window) / max(args.seconds - lo, 1e-9),
+                "p50_ms": percentile(wms, 0.5),
+                "p95_ms": percentile(wms, 0.95),
+                "failed": sum(1 for _t, _lat, ok in window if not ok),
+            }
+            print(
+                f"  steady window {lo:.0f}-{args.seconds:.0f} s (after the first conversations are under "
+                f"way, {loop.turns_estimate:.1f} turns per conversation): "
+                f"{steady['turns_per_s']:.2f} turns/s started, p50 {steady['p50_ms']:.0f} ms, "
+                f"p95 {steady['p95_ms']:.0f} ms, "
+                f"failed {steady['failed']}"
+            )
+        profile = stats.over_time()
+        print(
+            "  latency by when the turn started: "
+            + "; ".join(
+                f"{r['from_s']:.0f}s n={r['turns']} p50 {r['p50_ms']:.0f} p95 {r['p95_ms']:.0f}"
+                + (f" failed {r['failed']}" if r["failed"] else "")
+                for r in profile
+            )
+        )
+        print(
+            "  latency by turn of the conversation (n-th message): "
+            + "; ".join(
+                f"{n}: p50 {percentile([x * 1000 for x in v], 0.5):.0f} "
+                f"p95 {percentile([x * 1000 for x in v], 0.95):.0f}"
+                for n, v in sorted(stats.by_turn.items())
+                if len(v) >= 20
+            )
+        )
         p95 = percentile(ms, 0.95)
         if rate >= 10:
+            # at the rate: the steady window when families arrive at random (the ramp is lighter)
+            p95 = steady["p95_ms"] if steady else p95
+            if steady and steady["turns_per_s"] < 0.9 * rate:
+                problems.append(
+                    f"{rate:g}/s: only {steady['turns_per_s']:.2f} turns/s offered in the steady window"
+                )
             met = p95 <= TARGET_P95_MS
             print(
                 f"  issue target p95 <= {TARGET_P95_MS:.0f} ms at 10 turns/s: "
@@ -180,6 +263,9 @@ def main() -> int:
             "unfinished": stats.conversations - len(stats.submitted),
             "late_starts": stats.late_starts,
             "outbox": counts,
+            "over_time": profile,
+            "model": args.model,
+            "steady": steady,
         }
 
     if args.ceiling > 0:

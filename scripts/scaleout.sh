@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
 # Scale-out on one machine: two Rasa processes on a PostgreSQL tracker store and a Redis lock store,
-# two case-API processes on PostgreSQL, one action server, one outbox deliverer, the department
-# simulator, all behind ONE address served by haproxy (installed with apt-get when missing).
+# two case-API processes on PostgreSQL for families, a third for the departments' calls, one action
+# server, one outbox deliverer, the department simulator, all behind ONE address served by haproxy
+# (installed with apt-get when missing).
+#
+# Families first: department systems call in batches (a department that syncs its queue, the
+# simulator completing every task a new case released), and a wave of that work on the same cores
+# made the families' turns wait seconds. So a request carrying a department's X-Api-Key goes to
+# `apidept`, which runs with a lower CPU priority (nice $SCALE_BACKGROUND_NICE, default 10) like the
+# deliverer and the simulator: it uses whatever CPU the families' processes leave. api1 and api2 are
+# its backups, so the departments are served while apidept is down.
 #
 #   scripts/scaleout.sh start [--fresh]   start everything (--fresh: drop and recreate both databases)
 #   scripts/scaleout.sh stop              stop what `start` started (by the pids it recorded)
@@ -30,6 +38,7 @@ export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 PYTHONDONTWRITEBYTECO
 # contend on 2 cores — 40 → 32 ms of CPU per turn, ceiling 33 → 39 turns/s (bench/turn_bench.py)
 export TF_INTRA_OP_PARALLELISM_THREADS="${TF_INTRA_OP_PARALLELISM_THREADS:-1}" TF_INTER_OP_PARALLELISM_THREADS="${TF_INTER_OP_PARALLELISM_THREADS:-1}" OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 DIR="${SCALE_DIR:-var/scaleout}"
+BACKGROUND_NICE="${SCALE_BACKGROUND_NICE:-10}"
 mkdir -p "$DIR" && DIR="$(cd "$DIR" && pwd)"
 BOT_BIN="$(cd "${BOT_BIN:-.venv/bot/bin}" 2>/dev/null && pwd || echo "${BOT_BIN:-.venv/bot/bin}")"
 API_BIN="$(cd "${API_BIN:-.venv/api/bin}" 2>/dev/null && pwd || echo "${API_BIN:-.venv/api/bin}")"
@@ -136,6 +145,9 @@ frontend one_address
     # connection is refused and retried on the other one)
     use_backend rasa if to_rasa { nbsrv(rasa) gt 0 }
     use_backend rasa_unchecked if to_rasa
+    # a department's system (X-Api-Key): its own process at a lower CPU priority, see the top of
+    # scripts/scaleout.sh; the families' API processes are its backups
+    use_backend department_api if { req.hdr(X-Api-Key) -m found }
     use_backend case_api if { nbsrv(case_api) gt 0 }
     default_backend case_api_unchecked
 backend rasa
@@ -156,6 +168,14 @@ backend case_api
     default-server check inter 2s fall 3 rise 1
     server api1 127.0.0.1:$API1_PORT
     server api2 127.0.0.1:$API2_PORT
+backend department_api
+    balance roundrobin
+    option httpchk GET /healthz
+    timeout check 5s
+    default-server check inter 2s fall 3 rise 1
+    server apidept 127.0.0.1:$APIDEPT_PORT
+    server api1 127.0.0.1:$API1_PORT backup
+    server api2 127.0.0.1:$API2_PORT backup
 backend rasa_unchecked
     balance roundrobin
     server rasa1 127.0.0.1:$RASA1_PORT
@@ -193,7 +213,7 @@ PY
 
 choose_ports() {
   local taken=() name var value
-  for name in LB API1 API2 RASA1 RASA2 ACTIONS SIM; do
+  for name in LB API1 API2 APIDEPT RASA1 RASA2 ACTIONS SIM; do
     var="SCALE_${name}_PORT"; value="${!var:-}"
     if [ -n "$value" ]; then
       port_busy "$value" && die "port $value ($var) is taken"
@@ -211,6 +231,7 @@ SCALE_DIR=$DIR
 LB_URL=http://127.0.0.1:$LB_PORT
 API1_URL=http://127.0.0.1:$API1_PORT
 API2_URL=http://127.0.0.1:$API2_PORT
+APIDEPT_URL=http://127.0.0.1:$APIDEPT_PORT
 RASA1_URL=http://127.0.0.1:$RASA1_PORT
 RASA2_URL=http://127.0.0.1:$RASA2_PORT
 ACTIONS_URL=http://127.0.0.1:$ACTIONS_PORT
@@ -218,6 +239,7 @@ SIM_URL=http://127.0.0.1:$SIM_PORT
 LB_PORT=$LB_PORT
 API1_PORT=$API1_PORT
 API2_PORT=$API2_PORT
+APIDEPT_PORT=$APIDEPT_PORT
 RASA1_PORT=$RASA1_PORT
 RASA2_PORT=$RASA2_PORT
 ACTIONS_PORT=$ACTIONS_PORT
@@ -253,8 +275,8 @@ rasa_env() {
   export TICKET_LOCK_LIFETIME="${TICKET_LOCK_LIFETIME:-20}"
 }
 
-start_api() {  # name port
-  (api_env; cd "$(code_dir)"; launch "$1" "$API_BIN/python" -m uvicorn api.main:app --host 127.0.0.1 --port "$2" \
+start_api() {  # name port [nice]
+  (api_env; cd "$(code_dir)"; launch "$1" nice -n "${3:-0}" "$API_BIN/python" -m uvicorn api.main:app --host 127.0.0.1 --port "$2" \
      --proxy-headers --forwarded-allow-ips 127.0.0.1 --log-level warning --no-access-log)
 }
 start_rasa() {  # name port
@@ -267,9 +289,9 @@ start_actions() {
    launch actions "$BOT_BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT")
 }
 start_deliverer() { (api_env; export DISPATCH_POLL_INTERVAL="${DISPATCH_POLL_INTERVAL:-0.5}"; cd "$(code_dir)"
-                     launch deliverer "$API_BIN/python" -m api.dispatch.deliverer); }
+                     launch deliverer nice -n "$BACKGROUND_NICE" "$API_BIN/python" -m api.dispatch.deliverer); }
 start_sim() {
-  (api_env; cd "$(code_dir)"; launch sim "$API_BIN/python" -m api.dispatch.simulator --port "$SIM_PORT" \
+  (api_env; cd "$(code_dir)"; launch sim nice -n "$BACKGROUND_NICE" "$API_BIN/python" -m api.dispatch.simulator --port "$SIM_PORT" \
      --ack-log "$DIR/sim-acks.jsonl" --auto-complete)
 }
 start_lb() { launch haproxy haproxy -db -f "$DIR/haproxy.cfg"; }
@@ -287,7 +309,7 @@ cmd_start() {
   local model="${SCALE_MODEL:-models/assistant.tar.gz}"
   [ -f "$model" ] || die "$model not found: train first (make run)"
   mkdir -p "$DIR/logs" "$DIR/pids" "$DIR/cmds"
-  for n in api1 api2 rasa1 rasa2 actions deliverer sim haproxy; do
+  for n in api1 api2 apidept rasa1 rasa2 actions deliverer sim haproxy; do
     pid_alive "$n" && die "$n already runs (pid $(cat "$DIR/pids/$n")): scripts/scaleout.sh stop first"
   done
   ensure_haproxy
@@ -319,12 +341,14 @@ cmd_start() {
   start_sim
   start_api api1 "$API1_PORT"
   start_api api2 "$API2_PORT"
+  start_api apidept "$APIDEPT_PORT" "$BACKGROUND_NICE"
   start_actions
   start_deliverer
   start_lb
   wait_http sim "http://127.0.0.1:$SIM_PORT/healthz" 60
   wait_http api1 "http://127.0.0.1:$API1_PORT/healthz" 90
   wait_http api2 "http://127.0.0.1:$API2_PORT/healthz" 90
+  wait_http apidept "http://127.0.0.1:$APIDEPT_PORT/healthz" 90
   wait_http haproxy "http://127.0.0.1:$LB_PORT/healthz" 30
   wait_http actions "http://127.0.0.1:$ACTIONS_PORT/health" 180
   wait_model rasa1 "$RASA1_PORT"
@@ -364,7 +388,7 @@ cmd_status() {
   done
   echo "one address:  $LB_URL  (Rasa: $LB_URL/webhooks/rest/webhook, case API: $LB_URL/api/v1/...)"
   echo "Rasa:         $RASA1_URL $RASA2_URL   (tracker: $TRACKER_DATABASE_URL, locks: $REDIS_LOCK_URL)"
-  echo "case API:     $API1_URL $API2_URL   (cases: $DATABASE_URL)"
+  echo "case API:     $API1_URL $API2_URL, for departments $APIDEPT_URL   (cases: $DATABASE_URL)"
   echo "actions: $ACTIONS_URL  simulator: $SIM_URL  logs: $DIR/logs/  state: $DIR/state.env"
 }
 
@@ -375,6 +399,7 @@ cmd_restart_one() {  # start a recorded process again with the same ports (fault
   case $name in
     api1) start_api api1 "$API1_PORT"; wait_http api1 "$API1_URL/healthz" 90 ;;
     api2) start_api api2 "$API2_PORT"; wait_http api2 "$API2_URL/healthz" 90 ;;
+    apidept) start_api apidept "$APIDEPT_PORT" "$BACKGROUND_NICE"; wait_http apidept "$APIDEPT_URL/healthz" 90 ;;
     rasa1) start_rasa rasa1 "$RASA1_PORT"; wait_model rasa1 "$RASA1_PORT" ;;
     rasa2) start_rasa rasa2 "$RASA2_PORT"; wait_model rasa2 "$RASA2_PORT" ;;
     actions) start_actions; wait_http actions "$ACTIONS_URL/health" 180 ;;

@@ -9,7 +9,7 @@ DIR="${SCALE_DIR:-var/scaleout}"
 running() {
   local n
   [ -f "$DIR/state.env" ] || return 1
-  for n in api1 api2 rasa1 rasa2 actions deliverer sim haproxy; do
+  for n in api1 api2 apidept rasa1 rasa2 actions deliverer sim haproxy; do
     [ -f "$DIR/pids/$n" ] && kill -0 "$(cat "$DIR/pids/$n")" 2>/dev/null || return 1
   done
 }

@@ -214,7 +214,7 @@ def main() -> int:
     args.actions_down = min(args.actions_down, 600)
     args.webhook_down = min(args.webhook_down, 1200)
     state = load_state(args.dir)
-    for name in ("api1", "api2", "rasa1", "rasa2", "actions", "sim", "deliverer", "haproxy"):
+    for name in ("api1", "api2", "apidept", "rasa1", "rasa2", "actions", "sim", "deliverer", "haproxy"):
         if pid_of(state, name) is None:
             print(f"{name} is not running: scripts/scaleout.sh start (or restart-one {name})")
             return 1

@@ -129,6 +129,12 @@ def get_task(
     principal: Annotated[Principal, Depends(require_roles("department", "window_staff", "admin"))],
 ) -> DepartmentTaskDetail:
     task = _own_task(session, principal, task_id)
+    record_access(session, principal, "read", "task", str(task.id))
+    session.commit()
+    return _detail(task)
+
+
+def _detail(task: Task) -> DepartmentTaskDetail:
     out = department_task(task)
     out["events"] = [
         {
@@ -142,8 +148,6 @@ def get_task(
         }
         for e in task.events
     ]
-    record_access(session, principal, "read", "task", str(task.id))
-    session.commit()
     return DepartmentTaskDetail.model_validate(out)
 
 
@@ -186,7 +190,9 @@ def transition_task(
     except ApiError:
         session.rollback()
         raise
-    return get_task(task_id, session, principal)
+    # answered from the task just changed: reading it again cost a second query of every task of
+    # the case, a second audit row and a second commit (18 → 14 statements on PostgreSQL)
+    return _detail(task)
 
 
 class SupplementIn(StrictIn):

@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 from fastapi import BackgroundTasks, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -93,7 +94,11 @@ def _api_key(department: str) -> str | None:
     return department_keys().get(department)
 
 
-async def _auto_complete(state: State, task_id: int, department: str, item: str) -> None:
+async def _auto_complete(
+    state: State, task_id: int, department: str, item: str, version: int | None = None
+) -> None:
+    """Accept and complete a released task, as a department's system would: with the version the
+    delivery carried (one call fewer); the task is read first only when that version is stale."""
     key = _api_key(department)
     if not key:
         log.warning("no API key for %s: cannot auto-complete task %s", department, task_id)
@@ -103,17 +108,25 @@ async def _auto_complete(state: State, task_id: int, department: str, item: str)
     outcome: dict[str, Any] = {"task_id": task_id, "department": department}
     try:
         client = outbound.client()
-        task = (await client.get(f"{base}/api/v1/tasks/{task_id}", headers=headers, timeout=15)).json()
-        version = task["version"]
-        if task["status"] in ("ready", "resubmitted"):
-            r = await client.post(
+
+        async def accept(version: int) -> httpx.Response:
+            return await client.post(
                 f"{base}/api/v1/tasks/{task_id}/transition",
                 headers=headers,
                 json={"action": "accept", "version": version},
                 timeout=15,
             )
-            r.raise_for_status()
+
+        r = await accept(version) if version is not None else None
+        if r is not None and r.status_code == 200:
             version = r.json()["version"]
+        else:  # no version delivered, or it is stale (the task moved on): read the task first
+            task = (await client.get(f"{base}/api/v1/tasks/{task_id}", headers=headers, timeout=15)).json()
+            version = task["version"]
+            if task["status"] in ("ready", "resubmitted"):
+                r = await accept(version)
+                r.raise_for_status()
+                version = r.json()["version"]
         r = await client.post(
             f"{base}/api/v1/tasks/{task_id}/transition",
             headers=headers,
@@ -188,7 +201,15 @@ def create_app(ack_log: Path | None = None) -> FastAPI:
             await asyncio.sleep(delay)
         if auto and entry["task_id"]:
             item = (body.get("task") or {}).get("item", "")
-            background.add_task(_auto_complete, state, int(entry["task_id"]), department, item)
+            delivered = (body.get("task") or {}).get("version")
+            background.add_task(
+                _auto_complete,
+                state,
+                int(entry["task_id"]),
+                department,
+                item,
+                delivered if isinstance(delivered, int) else None,
+            )
         return JSONResponse({"status": "duplicate" if duplicate else "accepted", "event_id": event_id})
 
     @app.get("/deliveries")

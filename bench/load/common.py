@@ -208,26 +208,25 @@ class Stats:
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
 
+    def started_between(self, start: float, end: float) -> dict:
+        """Figures of the turns that started in [start, end) seconds: count, failed, p50/p95/max."""
+        turns = [(lat, ok) for t, lat, ok in self.timeline if start <= t < end]
+        ms = [lat * 1000 for lat, ok in turns if ok]
+        return {
+            "from_s": start,
+            "to_s": end,
+            "turns": len(turns),
+            "failed": sum(1 for _, ok in turns if not ok),
+            "p50_ms": percentile(ms, 0.5),
+            "p95_ms": percentile(ms, 0.95),
+            "max_ms": max(ms, default=float("nan")),
+        }
+
     def over_time(self, step: float = 15.0) -> list[dict]:
         """Turns by the second they started, in ``step``-second bins: shows when latency grew (a
         backlog that builds and never drains looks different from a slow start)."""
-        bins: dict[int, list[tuple[float, bool]]] = {}
-        for t, lat, ok in self.timeline:
-            bins.setdefault(int(t // step), []).append((lat, ok))
-        rows = []
-        for b in sorted(bins):
-            ms = [lat * 1000 for lat, ok in bins[b] if ok]
-            rows.append(
-                {
-                    "from_s": b * step,
-                    "turns": len(bins[b]),
-                    "failed": sum(1 for _, ok in bins[b] if not ok),
-                    "p50_ms": percentile(ms, 0.5),
-                    "p95_ms": percentile(ms, 0.95),
-                    "max_ms": max(ms, default=float("nan")),
-                }
-            )
-        return rows
+        bins = sorted({int(t // step) for t, _lat, _ok in self.timeline})
+        return [self.started_between(b * step, (b + 1) * step) for b in bins]
 
     def summary(self, label: str, seconds: float | None = None) -> str:
         seconds = seconds or self.scheduled_seconds

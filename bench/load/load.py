@@ -182,16 +182,8 @@ def main() -> int:
         steady = None
         if args.model == "sessions":
             lo = min(loop.ramp_seconds(), args.seconds / 2)
-            window = [(t, lat, ok) for t, lat, ok in stats.timeline if lo <= t < args.seconds]
-            wms = [lat * 1000 for _t, lat, ok in window if ok]
-            steady = {
-                "from_s": lo,
-                "to_s": args.seconds,
-                "turns_per_s": len(window) / max(args.seconds - lo, 1e-9),
-                "p50_ms": percentile(wms, 0.5),
-                "p95_ms": percentile(wms, 0.95),
-                "failed": sum(1 for _t, _lat, ok in window if not ok),
-            }
+            steady = stats.started_between(lo, args.seconds)
+            steady["turns_per_s"] = steady["turns"] / max(args.seconds - lo, 1e-9)
             print(
                 f"  steady window {lo:.0f}-{args.seconds:.0f} s (after the first conversations are under "
                 f"way, {loop.turns_estimate:.1f} turns per conversation): "

@@ -204,6 +204,8 @@ class Stats:
     unfinished: list[str] = field(default_factory=list)
     timeline: list[tuple[float, float, bool]] = field(default_factory=list)  # (t, latency, ok)
     by_turn: dict[int, list[float]] = field(default_factory=dict)  # n-th turn of a conversation → latencies
+    sent_by: dict[str, int] = field(default_factory=dict)  # sender → messages sent (retries included)
+    answered_by: dict[str, int] = field(default_factory=dict)  # sender → messages answered
 
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
@@ -285,6 +287,7 @@ class OpenLoop:
         message = conv["next"]
         started = time.monotonic()
         self.stats.turns_sent += 1
+        self.stats.sent_by[fam.sender] = self.stats.sent_by.get(fam.sender, 0) + 1
         try:
             r = await client.post(
                 self.url, json={"sender": fam.sender, "message": message}, timeout=self.timeout
@@ -309,6 +312,7 @@ class OpenLoop:
             return "done"
         self.stats.latencies.append(latency)
         self.stats.timeline.append((started - self.t0, latency, True))
+        self.stats.answered_by[fam.sender] = self.stats.answered_by.get(fam.sender, 0) + 1
         self.stats.by_turn.setdefault(conv["turns"] + 1, []).append(latency)
         conv["turns"] += 1
         if not texts:
@@ -521,6 +525,36 @@ def check_cases_once(state: dict[str, str], stats: Stats, since: str = "1970-01-
     if dup:
         problems.append(f"{len(dup)} deceased have more than one case")
     return problems
+
+
+def check_trackers_complete(state: dict[str, str], stats: Stats) -> tuple[list[str], str]:
+    """Every answered message is in its conversation's tracker in PostgreSQL: at least the messages
+    answered, at most the messages sent (a failed turn may or may not have been handled). A turn
+    answered from an empty tracker and kept only in a Rasa process's memory (Rasa's fail-safe
+    fallback while PostgreSQL restarts) is missing there, and the family's next turn did not see it."""
+    senders = list(stats.sent_by)
+    stored = dict(
+        db_rows(
+            state["TRACKER_DATABASE_URL"],
+            "select sender_id, count(*) from events where type_name = 'user' and sender_id = any(%s) "
+            "group by sender_id",
+            senders,
+        )
+    )
+    short = [s for s in senders if stored.get(s, 0) < stats.answered_by.get(s, 0)]
+    extra = [s for s in senders if stored.get(s, 0) > stats.sent_by[s]]
+    problems = []
+    if short:
+        missing = sum(stats.answered_by.get(s, 0) - stored.get(s, 0) for s in short)
+        problems.append(f"{len(short)} conversations miss {missing} answered messages in the tracker store")
+    if extra:
+        problems.append(f"{len(extra)} conversations hold more messages than were sent")
+    answered = sum(stats.answered_by.values())
+    summary = (
+        f"trackers: {sum(stored.values())} user messages stored for {answered} answered and "
+        f"{sum(stats.sent_by.values())} sent, in {len(senders)} conversations"
+    )
+    return problems, summary
 
 
 def _has_column(dsn: str, table: str, column: str) -> bool:

@@ -17,8 +17,10 @@ submissions, through the one address) at ``--rate`` turns/s and, during it:
 
 After each: the open conversations are finished (bounded), the outbox is drained (bounded), and
 every case acknowledged to a family must be in PostgreSQL exactly once, no deceased filed twice,
-every outbox event delivered and acknowledged by the department, and each task released to its
-department once (re-deliveries after a crash are answered "duplicate" and not processed again).
+every outbox event delivered and acknowledged by the department, each task released to its
+department once (re-deliveries after a crash are answered "duplicate" and not processed again), and
+every answered message in its conversation's tracker in PostgreSQL (a turn answered from an empty
+tracker during a PostgreSQL restart and kept only in a Rasa process's memory is a failure).
 Failed turns during a fault are counted and printed (a family sees an error or the "try again"
 message), not a failure by themselves; a failed turn after the fault has healed is a failure, and
 so is a conversation that cannot go on after the fault. Loopback only; bounded in time.
@@ -44,6 +46,7 @@ from bench.load.common import (  # noqa: E402
     OpenLoop,
     check_cases_once,
     check_deliveries_once,
+    check_trackers_complete,
     db_now,
     load_state,
     percentile,
@@ -194,6 +197,9 @@ def run_scenario(name: str, state: dict[str, str], args: argparse.Namespace) -> 
     dproblems, dsummary = check_deliveries_once(state)
     print(f"  dispatch: {dsummary}")
     problems += dproblems
+    tproblems, tsummary = check_trackers_complete(state, stats)
+    print(f"  {tsummary}")
+    problems += tproblems
     if stats.unfinished:
         print(f"  {len(stats.unfinished)} conversations unfinished (did not reach a case in time)")
     return [f"{name}: {p}" for p in problems]

@@ -49,6 +49,7 @@ from bench.load.common import (  # noqa: E402
     Stats,
     check_cases_once,
     check_deliveries_once,
+    check_trackers_complete,
     db_now,
     db_rows,
     is_submitted,
@@ -58,6 +59,7 @@ from bench.load.common import (  # noqa: E402
     wait_outbox_drained,
     write_json,
 )
+from bench.load.cpu import CpuSampler, describe  # noqa: E402
 
 TARGET_P95_MS = 300.0
 
@@ -165,9 +167,12 @@ def main() -> int:
             )
         else:
             loop = OpenLoop(state["LB_URL"], rate, args.seconds, drain=args.drain, seed=None)
+        sampler = CpuSampler(Path(state["DIR"]) / "pids")
+        sampler.start()
         t0 = time.monotonic()
         stats = asyncio.run(loop.run())
         wall = time.monotonic() - t0
+        sampler.stop()
         ms = [x * 1000 for x in stats.latencies]
         label = (
             f"families arriving ({args.arrivals}) for {rate:g} turns/s (mean reading time {args.think:g} s)"
@@ -191,6 +196,10 @@ def main() -> int:
                 f"p95 {steady['p95_ms']:.0f} ms, "
                 f"failed {steady['failed']}"
             )
+        window = (lo, args.seconds) if steady else (0.0, args.seconds)
+        cpu_seconds, cpu = sampler.between(*window)
+        window_turns = steady["turns"] if steady else stats.started_between(*window)["turns"]
+        print(f"  {describe(cpu_seconds, dict(cpu), window_turns)}")
         profile = stats.over_time()
         print(
             "  latency by when the turn started: "
@@ -243,6 +252,9 @@ def main() -> int:
         dproblems, dsummary = check_deliveries_once(state)
         print(f"  dispatch: {dsummary}")
         problems += [f"{rate:g}/s: {p}" for p in dproblems]
+        tproblems, tsummary = check_trackers_complete(state, stats)
+        print(f"  {tsummary}")
+        problems += [f"{rate:g}/s: {p}" for p in tproblems]
         figures["rates"][str(rate)] = {
             "turns": stats.turns_sent,
             "answered": len(ms),
@@ -258,6 +270,7 @@ def main() -> int:
             "over_time": profile,
             "model": args.model,
             "steady": steady,
+            "cpu": {"seconds": cpu_seconds, "turns": window_turns, "cpu_seconds": cpu},
         }
 
     if args.ceiling > 0:

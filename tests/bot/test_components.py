@@ -278,6 +278,9 @@ AREA_NOUNS = [
     # a 五保/低保 member's death and the help it brings: the funeral subsidy, not the allowance stop
     ("五保老人走了，有哪些补助可以领", ["funeral_subsidy"]),
     ("低保户走了，低保要去停不", ["welfare_stop"]),
+    # benefits drawn in a dead person's name (死人领, 死人吃): the pension or the allowance must stop
+    ("村里有死人领养老金的事，社保查不查", ["social_insurance_suspend"]),
+    ("这个县死人吃低保的多得很", ["welfare_stop"]),
 ]
 
 
@@ -352,6 +355,12 @@ GENERAL_AREA_QUESTIONS = [
     # a 五保户's estate is an inheritance question; 丧葬费 won in a lawsuit is compensation
     "五保户的遗产归哪个",
     "官司赢了赔的丧葬费，要分给兄弟姊妹不",
+    # a living member's card (激活), own contributions (不想再交), the allowance's own paperwork (取消, 纳入)
+    "社保卡半年没激活，是不是作废了",
+    "我不想再交医保了，咋个停掉",
+    "低保被取消了，要办啥子手续才能恢复",
+    "低保咋个纳入，要评好久",
+    "低保停发了咋个办",
 ]
 
 
@@ -363,6 +372,8 @@ def test_an_area_asked_about_in_general_is_not_an_item(marker, text):
 def test_the_same_general_words_after_a_death_keep_the_item(marker):
     assert marker.items("我爸走了，他的公积金提取要几天到账") == ["housing_fund_withdraw"]
     assert marker.items("老汉儿走了，他的驾照上个月才体检过，还要注销不") == ["driving_license_cancel"]
+    assert marker.items("我妈走了，低保要取消，要办啥子手续") == ["welfare_stop"]
+    assert marker.items("老汉儿走了，他的医保卡密码都不晓得，咋个注销") == ["medical_insurance_cancel"]
 
 
 def test_a_document_already_held_or_a_step_already_done_is_not_asked_for(marker):

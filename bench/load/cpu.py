@@ -120,7 +120,11 @@ def describe(seconds: float, used: dict[str, float], turns: int) -> str:
         if cpu / seconds >= 0.005
     ]
     cores = total / seconds if seconds else 0.0
+    # CPU of processes that ended within the window (a co-tenant's short commands) is in the
+    # machine's figure only
+    unaccounted = max(busy - sum(used.values()), 0.0)
     return (
         f"CPU over {seconds:.0f} s ({turns} turns): machine {100 * busy / max(total, 1e-9):.0f}% of "
-        f"{cores:.0f} cores busy; " + ", ".join(parts)
+        f"{cores:.0f} cores busy ({100 * unaccounted / max(total, 1e-9):.0f} points by processes that "
+        f"ended meanwhile); " + ", ".join(parts)
     )

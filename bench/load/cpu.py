@@ -12,6 +12,7 @@ import os
 import threading
 import time
 from bisect import bisect_left
+from dataclasses import dataclass
 from pathlib import Path
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -42,8 +43,17 @@ def _machine_busy_seconds() -> tuple[float, float]:
     return (sum(values) - idle) / TICKS, sum(values) / TICKS
 
 
-def snapshot(pid_dir: Path) -> dict[str, float]:
-    """CPU seconds so far per group: the recorded processes by name, the services, the rest."""
+@dataclass
+class Snapshot:
+    """CPU seconds so far of each process (pid → (group, seconds)) and of the whole machine."""
+
+    processes: dict[int, tuple[str, float]]
+    busy: float
+    total: float
+
+
+def snapshot(pid_dir: Path) -> Snapshot:
+    """Each process with its group: the recorded process it descends from, a service, or "other"."""
     procs = _processes()
     roots = {}
     for path in pid_dir.glob("*"):
@@ -52,7 +62,7 @@ def snapshot(pid_dir: Path) -> dict[str, float]:
         except (OSError, ValueError):
             continue
     roots[os.getpid()] = "load driver"
-    groups: dict[str, float] = {}
+    grouped: dict[int, tuple[str, float]] = {}
     for pid, (_ppid, command, seconds) in procs.items():
         name, cur, seen = None, pid, 0
         while cur in procs and seen < 32:  # the nearest recorded ancestor names the group
@@ -60,21 +70,28 @@ def snapshot(pid_dir: Path) -> dict[str, float]:
                 name = roots[cur]
                 break
             cur, seen = procs[cur][0], seen + 1
-        name = name or BY_COMMAND.get(command.split(":")[0].strip(), "other")
-        groups[name] = groups.get(name, 0.0) + seconds
-    busy, total = _machine_busy_seconds()
-    groups["(machine busy)"], groups["(machine total)"] = busy, total
-    return groups
+        grouped[pid] = (name or BY_COMMAND.get(command.split(":")[0].strip(), "other"), seconds)
+    return Snapshot(grouped, *_machine_busy_seconds())
+
+
+def used_between(a: Snapshot, b: Snapshot) -> dict[str, float]:
+    """CPU seconds per group from a to b; a process that ended in between counts only up to a (its
+    last CPU is in the machine's figure), one that started counts from zero."""
+    used: dict[str, float] = {}
+    for pid, (group, seconds) in b.processes.items():
+        before = a.processes.get(pid)
+        used[group] = used.get(group, 0.0) + seconds - (before[1] if before and before[0] == group else 0.0)
+    used["(machine busy)"], used["(machine total)"] = b.busy - a.busy, b.total - a.total
+    return used
 
 
 class CpuSampler:
     """Snapshots every ``every`` seconds in a thread; ``between(a, b)`` gives the CPU used per group
-    between the snapshots nearest to a and b seconds after ``start()``. A process that ended in
-    between (a killed one) counts only up to its last snapshot."""
+    between the snapshots nearest to a and b seconds after ``start()`` (``used_between``)."""
 
     def __init__(self, pid_dir: Path, every: float = 5.0) -> None:
         self.pid_dir, self.every = pid_dir, every
-        self.samples: list[tuple[float, dict[str, float]]] = []
+        self.samples: list[tuple[float, Snapshot]] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._t0 = 0.0
@@ -105,7 +122,7 @@ class CpuSampler:
 
         a, b = nearest(start), nearest(end)
         (ta, sa), (tb, sb) = self.samples[a], self.samples[b]
-        return tb - ta, {k: sb[k] - sa.get(k, 0.0) for k in sb}
+        return tb - ta, used_between(sa, sb)
 
 
 def describe(seconds: float, used: dict[str, float], turns: int) -> str:

@@ -70,7 +70,7 @@ class RetryingSQLTrackerStore(SQLTrackerStore):
         self.engine = sa.create_engine(url, hide_parameters=True, **create_engine_kwargs(url))
         self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
 
-    async def _retrying(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
+    async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
         async for attempt in AsyncRetrying(
             retry=retry_if_exception(connection_lost),
             stop=stop_after_delay(self.retry_seconds),
@@ -80,18 +80,16 @@ class RetryingSQLTrackerStore(SQLTrackerStore):
         ):
             with attempt:
                 return await call()
-        raise AssertionError(f"unreachable: {what}")  # AsyncRetrying returns or raises
+        raise AssertionError("unreachable: AsyncRetrying returns or raises")
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        return await self._retrying("retrieve", lambda: SQLTrackerStore.retrieve(self, sender_id))
+        return await self._retrying(lambda: SQLTrackerStore.retrieve(self, sender_id))
 
     async def retrieve_full_tracker(self, sender_id: str) -> DialogueStateTracker | None:
-        return await self._retrying(
-            "retrieve_full_tracker", lambda: SQLTrackerStore.retrieve_full_tracker(self, sender_id)
-        )
+        return await self._retrying(lambda: SQLTrackerStore.retrieve_full_tracker(self, sender_id))
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        await self._retrying("save", lambda: SQLTrackerStore.save(self, tracker))
+        await self._retrying(lambda: SQLTrackerStore.save(self, tracker))
 
     async def keys(self) -> Any:
-        return await self._retrying("keys", lambda: SQLTrackerStore.keys(self))
+        return await self._retrying(lambda: SQLTrackerStore.keys(self))

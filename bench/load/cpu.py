@@ -129,17 +129,17 @@ def describe(seconds: float, used: dict[str, float], turns: int) -> str:
     """One line: each group's share of the cores and its CPU milliseconds per turn, largest first."""
     if seconds <= 0:
         return "no CPU samples"
-    total = used.pop("(machine total)", 0.0)
-    busy = used.pop("(machine busy)", 0.0)
+    total, busy = used.get("(machine total)", 0.0), used.get("(machine busy)", 0.0)
+    groups = {name: cpu for name, cpu in used.items() if not name.startswith("(machine")}
     parts = [
         f"{name} {100 * cpu / seconds:.0f}% ({1000 * cpu / max(turns, 1):.1f} ms/turn)"
-        for name, cpu in sorted(used.items(), key=lambda kv: -kv[1])
+        for name, cpu in sorted(groups.items(), key=lambda kv: -kv[1])
         if cpu / seconds >= 0.005
     ]
-    cores = total / seconds if seconds else 0.0
+    cores = total / seconds
     # CPU of processes that ended within the window (a co-tenant's short commands) is in the
     # machine's figure only
-    unaccounted = max(busy - sum(used.values()), 0.0)
+    unaccounted = max(busy - sum(groups.values()), 0.0)
     return (
         f"CPU over {seconds:.0f} s ({turns} turns): machine {100 * busy / max(total, 1e-9):.0f}% of "
         f"{cores:.0f} cores busy ({100 * unaccounted / max(total, 1e-9):.0f} points by processes that "

@@ -199,7 +199,7 @@ def main() -> int:
         window = (lo, args.seconds) if steady else (0.0, args.seconds)
         cpu_seconds, cpu = sampler.between(*window)
         window_turns = steady["turns"] if steady else stats.started_between(*window)["turns"]
-        print(f"  {describe(cpu_seconds, dict(cpu), window_turns)}")
+        print(f"  {describe(cpu_seconds, cpu, window_turns)}")
         profile = stats.over_time()
         print(
             "  latency by when the turn started: "

@@ -15,7 +15,9 @@ the model defaults to the newest archive in models/. The model is loaded in-proc
 (bench/real_questions.jsonl: the part is fixed by the SHA-1 of the text, see bench/real_questions.md;
 the script refuses a file whose split fields disagree with that rule). ``--marker-only`` runs the
 catalog item marker (assistant/components/item_marker.py) without a trained model: the quick loop for
-cue rules and phrasings, on the train part only. ``--no-baseline`` skips the keyword lookup.
+cue rules and phrasings, on the train part only. ``--since-line N`` keeps only the rows from line N of
+the file on (1-based, as ``sed -n 'N,$p'`` counts): the lines of the latest collection round, read by
+the rules written before it (their validation estimate). ``--no-baseline`` skips the keyword lookup.
 
 Definitions (questions "with items" have a non-empty ``items``):
 - top-1: the first ``item`` entity (by position) is one of the expected items, over questions with items;
@@ -43,6 +45,12 @@ CATALOG = ROOT / "assistant" / "generated" / "catalog.json"
 def split_of(text: str) -> str:
     """The part a question belongs to, fixed once by its text: even SHA-1 → train, odd → test."""
     return "train" if int(hashlib.sha1(text.encode("utf-8")).hexdigest(), 16) % 2 == 0 else "test"
+
+
+def read_rows(path: Path, since_line: int = 1) -> list[dict]:
+    """The JSON rows of a file, from its line ``since_line`` on (1-based; blank lines count as lines)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for number, line in enumerate(lines, 1) if number >= since_line and line.strip()]
 
 
 def select(rows: list[dict], split: str | None) -> list[dict]:
@@ -189,6 +197,13 @@ def main() -> None:
     parser.add_argument(
         "--marker-only", action="store_true", help="the catalog item marker alone, no trained model needed"
     )
+    parser.add_argument(
+        "--since-line",
+        type=int,
+        default=1,
+        metavar="N",
+        help="only the rows from line N of the file on (1-based): the newest collection round",
+    )
     parser.add_argument("--no-baseline", action="store_true", help="skip the keyword lookup baseline")
     parser.add_argument(
         "--confidences",
@@ -199,9 +214,12 @@ def main() -> None:
     args = parser.parse_args()
 
     dev = Path(args.dev).resolve()
-    rows = [json.loads(line) for line in dev.read_text(encoding="utf-8").splitlines() if line.strip()]
-    rows = select(rows, args.split)
+    if args.since_line < 1:
+        parser.error("--since-line counts from 1")
+    rows = select(read_rows(dev, args.since_line), args.split)
     part = f" [{args.split} part]" if args.split else ""
+    if args.since_line > 1:
+        part += f" [lines {args.since_line}–]"
     if args.marker_only:
         sys.path.insert(0, str(ROOT))
         from assistant.components.item_marker import ItemMarker
@@ -274,7 +292,11 @@ def main() -> None:
         if b:
             out["keyword_lookup"] = {k: v for k, v in b.items() if k != "per_item"}
         print(json.dumps(out, ensure_ascii=False))
-    flags = (f" --split {args.split}" if args.split else "") + (" --marker-only" if args.marker_only else "")
+    flags = (
+        (f" --split {args.split}" if args.split else "")
+        + (f" --since-line {args.since_line}" if args.since_line > 1 else "")
+        + (" --marker-only" if args.marker_only else "")
+    )
     model_arg = "" if args.marker_only else f" --model {model}"
     print(
         f"\nreproduce: RASA_TELEMETRY_ENABLED=false {sys.executable} bench/eval_nlu.py "

@@ -44,16 +44,30 @@ def dev_accounts() -> list[tuple[str, str, str | None, str | None, str]]:
 def seed_dev_accounts() -> list[tuple[str, str, str]]:
     """Create or reset the development accounts; returns (username, password, what) per account."""
     printed: list[tuple[str, str, str]] = []
+    accounts = dev_accounts()
+    passwords = [secrets.token_urlsafe(9) for _ in accounts]
+    # hashed before the transaction: on SQLite it holds the write lock, and `make run` seeds while
+    # the API already serves families (a second or more of scrypt on busy cores made their
+    # submissions fail with "database is locked")
+    hashes = [service.hash_password(password) for password in passwords]
     with get_sessionmaker()() as session:
-        for username, role, dept, region, display in dev_accounts():
-            password = secrets.token_urlsafe(9)
+        for (username, role, dept, region, display), password, hashed in zip(
+            accounts, passwords, hashes, strict=True
+        ):
             account = session.scalar(select(StaffAccount).where(StaffAccount.username == username))
             if account is None:
                 service.create_account(
-                    session, username, password, role, department=dept, region=region, display_name=display
+                    session,
+                    username,
+                    password,
+                    role,
+                    department=dept,
+                    region=region,
+                    display_name=display,
+                    password_hash=hashed,
                 )
             else:
-                account.password_hash = service.hash_password(password)
+                account.password_hash = hashed
                 account.active = True
             what = ROLE_TEXT[role] + (f"（{get_catalog().departments[dept].short_name}）" if dept else "")
             what += f"（{region}）" if region else ""

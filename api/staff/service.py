@@ -98,8 +98,13 @@ def create_account(
     department: str | None = None,
     region: str | None = None,
     display_name: str | None = None,
+    password_hash: str | None = None,
 ) -> StaffAccount:
-    """Add one account (checked against the catalog's departments and regions)."""
+    """Add one account (checked against the catalog's departments and regions).
+
+    ``password_hash``: ``hash_password(password)`` computed before the transaction began; scrypt
+    takes tens of milliseconds per password, and on SQLite a transaction holds the write lock.
+    """
     from api.catalog.loader import get_catalog
 
     username = username.strip()
@@ -132,7 +137,7 @@ def create_account(
         role=role,
         department=department,
         region=region,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         active=True,
     )
     session.add(account)

@@ -150,3 +150,34 @@ def test_development_accounts_sign_in_with_the_printed_passwords(api):
     assert again["admin1"] != printed["admin1"]
     r = api.post("/api/v1/staff/login", json={"username": "admin1", "password": printed["admin1"]})
     assert r.status_code == 401
+
+
+def test_seeding_hashes_before_it_takes_the_write_lock(api, monkeypatch):
+    """`make run` seeds the development accounts while the API serves: no hashing in the transaction."""
+    from api.staff import seed
+
+    real_hash = service.hash_password
+    open_while_hashing: list[bool] = []
+    sessions: list = []
+    real_sessionmaker = seed.get_sessionmaker
+
+    def recording_sessionmaker():
+        make = real_sessionmaker()
+
+        def opened():
+            session = make()
+            sessions.append(session)
+            return session
+
+        return opened
+
+    def hash_and_look(password: str) -> str:
+        open_while_hashing.append(any(s.in_transaction() for s in sessions))
+        return real_hash(password)
+
+    monkeypatch.setattr(seed, "get_sessionmaker", recording_sessionmaker)
+    monkeypatch.setattr(service, "hash_password", hash_and_look)
+    printed = seed.seed_dev_accounts()  # new accounts
+    printed_again = seed.seed_dev_accounts()  # existing accounts, new passwords
+    assert len(open_while_hashing) == len(printed) + len(printed_again)
+    assert not any(open_while_hashing), "a password was hashed inside the seeding transaction"

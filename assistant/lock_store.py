@@ -15,6 +15,10 @@ served strictly in the order they were issued, whichever process issued them. Wa
 ``poll_interval`` seconds (default 0.05; Rasa's default is 1 s, which added up to a second to every
 message that had to wait for the one before it).
 
+Rasa calls Redis from its event loop, so each of a turn's round trips (ticket, lock, cleanup: about
+seven) held every other family's turn in the process; on two busy cores a round trip waits for
+Redis to be scheduled. They run in a worker thread here (redis-py's pool is thread-safe).
+
 Configured in deploy/endpoints.production.yml::
 
     lock_store:
@@ -24,13 +28,14 @@ Configured in deploy/endpoints.production.yml::
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from rasa.core.lock import TicketLock
-from rasa.core.lock_store import LOCK_LIFETIME, RedisLockStore
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 _UNCHANGED = object()
@@ -128,10 +133,24 @@ class AtomicRedisLockStore(RedisLockStore):
         lock_lifetime: float = LOCK_LIFETIME,
         wait_time_in_seconds: float | None = None,
     ) -> AsyncGenerator[TicketLock, None]:
-        ticket = self.issue_ticket(conversation_id, lock_lifetime)
+        ticket = await asyncio.to_thread(self.issue_ticket, conversation_id, lock_lifetime)
         try:
             yield await self._acquire_lock(
                 conversation_id, ticket, wait_time_in_seconds or self.poll_interval
             )
         finally:
-            self.cleanup(conversation_id, ticket)
+            await asyncio.to_thread(self.cleanup, conversation_id, ticket)
+
+    async def _acquire_lock(
+        self, conversation_id: str, ticket: int, wait_time_in_seconds: float
+    ) -> TicketLock:
+        """Rasa's loop, with Redis reached from a worker thread (see the module docstring)."""
+        while True:
+            lock = await asyncio.to_thread(self.get_lock, conversation_id)
+            if not lock:  # expired meanwhile
+                break
+            if not lock.is_locked(ticket):
+                return lock
+            await asyncio.sleep(wait_time_in_seconds)
+            await asyncio.to_thread(self.update_lock, conversation_id)
+        raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import uuid
 from pathlib import Path
 
@@ -19,11 +20,19 @@ import sqlalchemy.exc
 import yaml
 from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    BotUttered,
+    FollowupAction,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import class_from_module_path
 
-from assistant.tracker_store import RetryingSQLTrackerStore, connection_lost
+from assistant.tracker_store import RetryingSQLTrackerStore, connection_lost, deserialise_event
 
 ROOT = Path(__file__).resolve().parents[2]
 PG = {"host": os.environ.get("PGHOST", "127.0.0.1"), "port": int(os.environ.get("PGPORT", "5432"))}
@@ -112,36 +121,107 @@ def test_a_dropped_connection_does_not_lose_the_conversation(pg_database: str) -
 def test_retries_only_a_lost_connection_and_gives_up_in_time(tmp_path: Path, monkeypatch) -> None:
     store = RetryingSQLTrackerStore(domain=Domain.empty(), db=str(tmp_path / "t.db"), retry_seconds=1.5)
     calls: list[str] = []
-    real_save = SQLTrackerStore.save
+    real_write = RetryingSQLTrackerStore._write_new_events
 
     def failing(error: Exception, times: int):
-        async def save(self, t):
+        def write(self, t):
             calls.append("save")
             if len(calls) <= times:
                 raise error
-            await real_save(self, t)
+            real_write(self, t)
 
-        return save
+        return write
 
     lost = sqlalchemy.exc.OperationalError("insert ...", {}, Exception("server closed the connection"))
-    monkeypatch.setattr(SQLTrackerStore, "save", failing(lost, 2))
+    monkeypatch.setattr(RetryingSQLTrackerStore, "_write_new_events", failing(lost, 2))
     asyncio.run(store.save(tracker("a", "你好")))
     assert len(calls) == 3
     assert users(asyncio.run(store.retrieve("a"))) == ["你好"]
 
     calls.clear()  # a fault of the query itself is not retried
     bad = sqlalchemy.exc.ProgrammingError("insert ...", {}, Exception("syntax error"))
-    monkeypatch.setattr(SQLTrackerStore, "save", failing(bad, 99))
+    monkeypatch.setattr(RetryingSQLTrackerStore, "_write_new_events", failing(bad, 99))
     with pytest.raises(sqlalchemy.exc.ProgrammingError):
         asyncio.run(store.save(tracker("b", "你好")))
     assert calls == ["save"]
 
     calls.clear()  # a database down for longer than retry_seconds: the error reaches Rasa's fail-safe
-    monkeypatch.setattr(SQLTrackerStore, "save", failing(lost, 999))
+    monkeypatch.setattr(RetryingSQLTrackerStore, "_write_new_events", failing(lost, 999))
     with pytest.raises(sqlalchemy.exc.OperationalError):
         asyncio.run(store.save(tracker("c", "你好")))
     assert 3 <= len(calls) < 30
     assert connection_lost(lost) and not connection_lost(bad)
+
+
+def test_reads_what_rasas_own_store_reads(tmp_path: Path) -> None:
+    """Events read with the classes looked up once are Rasa's own, session by session."""
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    store = RetryingSQLTrackerStore(domain=domain, db=str(tmp_path / "t.db"))
+    t = DialogueStateTracker("fam", slots=domain.slots)
+    for event in (
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        UserUttered("我爸昨天走了", intent={"name": "report_death", "confidence": 0.9}),
+        SlotSet("relationship", "子女"),
+        ActiveLoop("deceased_form"),
+        BotUttered("节哀。请问老人家叫什么名字？"),
+        ActionExecuted("action_listen"),
+        UserUttered("张德明"),
+        ActiveLoop(None),
+        FollowupAction("action_listen"),
+    ):
+        t.update(event)
+    asyncio.run(store.save(t))
+    stock = SQLTrackerStore(domain=domain, db=str(tmp_path / "t.db"))
+    for read in ("retrieve", "retrieve_full_tracker"):
+        ours, theirs = asyncio.run(getattr(store, read)("fam")), asyncio.run(getattr(stock, read)("fam"))
+        assert [e.as_dict() for e in ours.events] == [e.as_dict() for e in theirs.events]
+        assert ours.current_slot_values() == theirs.current_slot_values()
+    assert asyncio.run(store.retrieve("nobody")) is None
+    with pytest.raises(ValueError):  # an unknown name: Rasa's own answer
+        deserialise_event({"event": "no_such_event"})
+    assert deserialise_event({"text": "no event name"}) is None
+
+
+def test_other_conversations_go_on_while_one_waits_for_postgresql(pg_database: str) -> None:
+    """The store's queries do not hold the event loop: a Rasa process serves other families meanwhile.
+
+    One conversation's read waits behind a lock held by another connection for 1.5 s; a ticker on
+    the same event loop must keep ticking meanwhile. Rasa's own store ticks 0 times.
+    """
+    store = open_store(RetryingSQLTrackerStore, pg_database)
+    asyncio.run(store.save(tracker("waits", "我爸走了")))
+    blocker = sa.create_engine(f"postgresql://{PG_USER}@{PG['host']}:{PG['port']}/{pg_database}")
+
+    async def run() -> tuple[int, DialogueStateTracker | None]:
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.05)
+                ticks += 1
+
+        tick = asyncio.create_task(ticker())
+        await asyncio.sleep(0)
+        read_tracker = await store.retrieve("waits")
+        tick.cancel()
+        return ticks, read_tracker
+
+    with blocker.connect() as conn:
+        held = conn.begin()
+        conn.execute(sa.text("lock table events in access exclusive mode"))
+        # released from another thread: with Rasa's own store the event loop itself is stuck
+        release = threading.Timer(1.5, held.rollback)
+        release.start()
+        try:
+            seen, read_tracker = asyncio.run(run())
+        finally:
+            release.join()
+    blocker.dispose()
+    assert users(read_tracker) == ["我爸走了"]
+    assert seen >= 10, f"the event loop ticked {seen} times in 1.5 s while a read waited"
 
 
 def test_errors_carry_no_parameters(tmp_path: Path) -> None:

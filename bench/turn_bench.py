@@ -21,6 +21,12 @@ each send their next question as soon as the previous one is answered, for ``--c
 completed turns per second, the highest over the levels given, is the throughput ceiling of the one
 Rasa process. Before the services
 stop, each one's peak resident memory (VmHWM from /proc/<pid>/status) is read.
+
+``--families C``: the measurement of issue 7 when it was filed (14 turns/s on the stack of `make
+run`, one Rasa process): C families each typing the answers of a whole intake, answer by answer,
+until the case is filed (bench/load/common.py ``Family``, the load script's closed loop), the next
+family starting at once, for ``--families-seconds`` per round. The stack is the one of `make run`:
+the case API on SQLite dispatching in process to the department simulator.
 """
 
 from __future__ import annotations
@@ -254,7 +260,7 @@ async def closed_loop(url: str, clients: int, seconds: float, turns: int) -> dic
 
 
 def start_services(model: Path, api_python: str, tmp: str) -> tuple[list[tuple[str, subprocess.Popen]], str]:
-    api_port, actions_port, rasa_port = free_port(), free_port(), free_port()
+    api_port, actions_port, rasa_port, sim_port = free_port(), free_port(), free_port(), free_port()
     env = {
         **os.environ,
         "RASA_TELEMETRY_ENABLED": "false",
@@ -268,6 +274,9 @@ def start_services(model: Path, api_python: str, tmp: str) -> tuple[list[tuple[s
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
         "PYTHONPATH": str(ROOT),
         "LOG_LEVEL": "WARNING",
+        # as `make run` (scripts/run_all.sh): cases dispatched in process to the department simulator
+        "DISPATCH_IN_PROCESS": "1",
+        "DEPARTMENT_WEBHOOK_DEFAULT": f"http://127.0.0.1:{sim_port}/deliveries",
     }
     migrate = subprocess.run(
         [api_python, "-m", "alembic", "upgrade", "head"], cwd=ROOT, env=env, capture_output=True, text=True
@@ -285,6 +294,16 @@ def start_services(model: Path, api_python: str, tmp: str) -> tuple[list[tuple[s
         return (Path(tmp) / f"{name}.log").open("w")
 
     procs = [
+        (
+            "simulator",
+            subprocess.Popen(
+                [api_python, "-m", "api.dispatch.simulator", "--port", str(sim_port)],
+                cwd=ROOT,
+                env=env,
+                stdout=log("simulator"),
+                stderr=subprocess.STDOUT,
+            ),
+        ),
         (
             "api",
             subprocess.Popen(
@@ -383,6 +402,55 @@ def sequential(url: str, conversations: int, turns: int) -> dict:
     }
 
 
+def families_ceiling(
+    url: str, families: int, seconds: float, rounds: int, procs: list[tuple[str, subprocess.Popen]]
+) -> dict:
+    """``families`` conversations typing whole intakes back to back: turns/s, latency, cases, CPU."""
+    sys.path.insert(0, str(ROOT))
+    from bench.load.load import closed_loop  # the load script's families (httpx, no API import)
+
+    base = url.removesuffix("/webhooks/rest/webhook")
+    runs = []
+    for _ in range(rounds):
+
+        def one() -> dict:
+            stats, secs = asyncio.run(closed_loop(base, families, seconds))
+            ms = [x * 1000 for x in stats.latencies]
+            return {
+                "n": len(ms),
+                "completed_per_second": len(ms) / secs,
+                "p50_ms": statistics.median(ms) if ms else None,
+                "p95_ms": percentile(ms, 0.95) if ms else None,
+                "errors": sum(stats.errors.values()),
+                "cases": len(stats.submitted),
+            }
+
+        runs.append(measured(one, procs))
+    result = {
+        "clients": families,
+        "median_per_second": statistics.median(r["completed_per_second"] for r in runs),
+        "median_p50_ms": statistics.median(r["p50_ms"] for r in runs if r["p50_ms"] is not None),
+        "median_p95_ms": statistics.median(r["p95_ms"] for r in runs if r["p95_ms"] is not None),
+        "errors": sum(r["errors"] for r in runs),
+        "cases": sum(r["cases"] for r in runs),
+        "cpu_ms_per_turn": {
+            name: statistics.median(r["cpu_ms_per_turn"][name] for r in runs if r["cpu_ms_per_turn"][name])
+            for name, _ in procs
+            if any(r["cpu_ms_per_turn"][name] for r in runs)
+        },
+        "rounds": runs,
+    }
+    print(
+        f"families, {families} typing whole intakes back to back: median "
+        f"{result['median_per_second']:.1f} turns/s (rounds "
+        + ", ".join(f"{r['completed_per_second']:.1f}" for r in runs)
+        + f"), p50 {result['median_p50_ms']:.0f} ms, p95 {result['median_p95_ms']:.0f} ms, "
+        f"{result['cases']} cases filed, errors {result['errors']}; CPU per turn "
+        + ", ".join(f"{name} {ms:.0f} ms" for name, ms in result["cpu_ms_per_turn"].items())
+    )
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -403,6 +471,13 @@ def main() -> None:
         help="closed-loop conversations, one level or several (4,16,32): the ceiling is the best level",
     )
     parser.add_argument("--ceiling-seconds", type=float, default=20)
+    parser.add_argument(
+        "--families",
+        type=int,
+        default=0,
+        help="closed loop of C families typing whole intakes until the case is filed (issue 7's measurement)",
+    )
+    parser.add_argument("--families-seconds", type=float, default=60, help="length of one --families round")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     model = Path(args.model).resolve()
@@ -526,6 +601,10 @@ def main() -> None:
                 f"(with {out['ceiling']['clients']} conversations back to back)"
             )
             command += f" --ceiling-clients {args.ceiling_clients} --ceiling-seconds {args.ceiling_seconds:g}"
+        if args.families > 0:
+            out["families"] = families_ceiling(url, args.families, args.families_seconds, args.rounds, procs)
+            save()
+            command += f" --families {args.families} --families-seconds {args.families_seconds:g}"
         out["peak_memory_mb"] = {name: vm_hwm_mb(p.pid) for name, p in procs}
         print(
             "peak memory (VmHWM): "

@@ -19,9 +19,11 @@ Then: the outbox is drained and every acknowledged case must be in PostgreSQL ex
 case created in the run acknowledged, every outbox event delivered and each task released once to
 its department.
 
-``--ceiling S`` also measures the throughput ceiling: 50 conversations sending back to back (closed
-loop, the issue's measurement) for S seconds against ONE Rasa process, then through the one address
-(both processes).
+``--ceiling S`` also measures the throughput ceiling of this stack: 50 conversations sending back to
+back (closed loop) for S seconds against ONE Rasa process, then through the one address (both
+processes), with the CPU each process spent. The PostgreSQL tracker, the Redis lock and the
+departments completing every task share the 2 cores here; issue 7's ceiling is measured as it was
+filed, on the stack of `make run` (bench/turn_bench.py --families, in `make bench`).
 
 Prints p50/p95/p99 turn latency, errors and the checks; PASS/FAIL (exit 1) on errors, lost or
 duplicated cases, undelivered or twice-released tasks, no case filed, or p95 above --max-p95-ms
@@ -115,7 +117,7 @@ async def closed_loop(
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--rates", type=float, nargs="+", default=[5.0, 10.0], help="turns per second")
+    ap.add_argument("--rates", type=float, nargs="*", default=[5.0, 10.0], help="turns per second")
     ap.add_argument("--seconds", type=float, default=180.0, help="scheduled seconds per rate (max 1800)")
     ap.add_argument(
         "--drain", type=float, default=150.0, help="at most this long to finish open conversations"
@@ -278,7 +280,11 @@ def main() -> int:
             ("one Rasa process", state["RASA1_URL"]),
             ("two Rasa processes (one address)", state["LB_URL"]),
         ):
+            sampler = CpuSampler(Path(state["DIR"]) / "pids")
+            sampler.start()
             stats, secs = asyncio.run(closed_loop(url, args.concurrency, args.ceiling))
+            sampler.stop()
+            cpu_seconds, cpu = sampler.between(0.0, secs)
             ms = [x * 1000 for x in stats.latencies]
             rate = len(ms) / secs
             print(
@@ -286,18 +292,21 @@ def main() -> int:
                 f"{rate:.1f} turns/s, p50 {percentile(ms, 0.5):.0f} ms, p95 {percentile(ms, 0.95):.0f} ms, "
                 f"errors {sum(stats.errors.values())}, cases {len(stats.submitted)}"
             )
+            print(f"  {describe(cpu_seconds, cpu, len(ms))}")
             figures["ceiling"][label] = {
                 "turns_per_s": rate,
                 "p50_ms": percentile(ms, 0.5),
                 "p95_ms": percentile(ms, 0.95),
                 "errors": stats.errors,
+                "cpu": {"seconds": cpu_seconds, "turns": len(ms), "cpu_seconds": cpu},
             }
             if stats.errors:
                 problems.append(f"ceiling ({label}): {sum(stats.errors.values())} failed turns")
         one = figures["ceiling"]["one Rasa process"]["turns_per_s"]
         print(
-            f"  issue target: a ceiling per Rasa process >= 2 x 14 = 28 turns/s: "
-            f"{'met' if one >= 28 else 'NOT met'} ({one:.1f} turns/s)"
+            f"  against one Rasa process {one:.1f} turns/s with the whole scale-out stack on these cores "
+            "(issue 7's ceiling, >= 28 turns/s, is measured as it was filed, on the `make run` stack: "
+            "make bench)"
         )
         wait_outbox_drained(state, 180)
         problems += [f"ceiling: {p}" for p in check_deliveries_once(state)[0]]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import weakref
+from collections.abc import AsyncIterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -59,10 +61,40 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(get_engine(), expire_on_commit=False)
 
 
-def get_session() -> Iterator[Session]:
-    """FastAPI dependency: one session per request."""
-    with get_sessionmaker()() as session:
-        yield session
+# requests of this process that hold a session on SQLite, one at a time (see get_session)
+_sqlite_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _sqlite_turn() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    turn = _sqlite_turns.get(loop)
+    if turn is None:
+        turn = _sqlite_turns[loop] = asyncio.Lock()
+    return turn
+
+
+async def get_session() -> AsyncIterator[Session]:
+    """FastAPI dependency: one session per request.
+
+    On SQLite a request's transaction holds the database's one write lock (BEGIN IMMEDIATE) until
+    the session is closed after the response is validated, which FastAPI does in a worker thread
+    for a plain ``def`` endpoint. With 50 families at once on `make run`, every worker thread
+    waited for the write lock while the request holding it waited for a worker thread to validate
+    its response: 500 "database is locked" after the busy timeout, for everyone. So on SQLite the
+    requests that use a session wait their turn here, on the event loop, holding no worker thread;
+    SQLite allows one writer anyway. PostgreSQL needs none of this.
+    """
+    turn = _sqlite_turn() if get_engine().dialect.name == "sqlite" else None
+    if turn is not None:
+        await turn.acquire()
+    try:
+        with get_sessionmaker()() as session:
+            yield session
+    finally:
+        if turn is not None:
+            turn.release()
 
 
 def database_reachable() -> tuple[bool, str]:

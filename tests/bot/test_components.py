@@ -303,6 +303,13 @@ SCHEME_WORDS = [
     ("养老保险个人账户能不能继承", ["pension_account_refund"]),
     ("退休金走了还发几个月", ["social_insurance_suspend"]),
     ("老伴走了，遗孀每个月有生活费领吗", ["survivor_benefits"]),
+    # Taiwan: the labour pension account (勞退) goes to the survivors; the death told long before the
+    # labour insurance (勞保) is asked about still names its death benefits
+    ("阿公還沒退休就過世了，勞退專戶的錢遺屬要怎麼請領", ["pension_account_refund"]),
+    (
+        "我爸上個月在醫院過世了，喪事辦完以後家裡才想起來，不曉得他的勞保有哪些給付可以申請",
+        ["survivor_benefits"],
+    ),
 ]
 
 
@@ -361,6 +368,9 @@ GENERAL_AREA_QUESTIONS = [
     "低保被取消了，要办啥子手续才能恢复",
     "低保咋个纳入，要评好久",
     "低保停发了咋个办",
+    # a living member's pension or allowance stopped as if he had died
+    "我老汉儿还活得好好的，养老金突然被停了，社保说他已经去世了",
+    "我妈人还活着，高龄补贴被误停了，说是登记成死亡",
 ]
 
 

@@ -108,7 +108,7 @@ test-web: $(VENV)/api/.stamp browser web
 
 test: setup generate lint test-api test-js test-bot test-web
 
-# every benchmark, bounded (~12 min), services started and stopped by the scripts themselves:
+# every benchmark, bounded (~15 min), services started and stopped by the scripts themselves:
 # writes docs/bench/report.md, its charts and results.json (BENCH_ARGS=--quick checks the machinery)
 bench: setup generate
 	$(API_PY) bench/report.py $(BENCH_ARGS)

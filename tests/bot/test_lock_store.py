@@ -16,6 +16,7 @@ import pytest
 import redis
 
 from assistant.lock_store import AtomicRedisLockStore
+from tests.bot.loop_ticks import ticks_while
 
 HOST, PORT, DB = os.environ.get("REDIS_HOST", "127.0.0.1"), int(os.environ.get("REDIS_PORT", "6379")), 15
 
@@ -38,23 +39,11 @@ def test_other_conversations_go_on_while_one_waits_for_redis(redis_client: redis
     store = AtomicRedisLockStore(host=HOST, port=PORT, db=DB, key_prefix="looptest")
     conversation = f"c{uuid.uuid4().hex}"
 
-    async def run() -> tuple[int, int]:
-        ticks = 0
-
-        async def ticker() -> None:
-            nonlocal ticks
-            while True:
-                await asyncio.sleep(0.05)
-                ticks += 1
-
-        tick = asyncio.create_task(ticker())
-        await asyncio.sleep(0)
+    async def take_and_release() -> None:
         redis_client.execute_command("CLIENT", "PAUSE", 1200)  # Redis answers nobody for 1.2 s
         async with store.lock(conversation, lock_lifetime=5):
-            while_waiting = ticks
-        tick.cancel()
-        return while_waiting, ticks
+            pass
 
-    while_waiting, _ = asyncio.run(run())
+    while_waiting, _ = asyncio.run(ticks_while(take_and_release()))
     assert while_waiting >= 10, f"the event loop ticked {while_waiting} times while the lock waited for Redis"
     assert redis_client.exists(store.key_prefix + conversation) == 0  # released, deleted: nobody waits

@@ -33,6 +33,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import class_from_module_path
 
 from assistant.tracker_store import RetryingSQLTrackerStore, connection_lost, deserialise_event
+from tests.bot.loop_ticks import ticks_while
 
 ROOT = Path(__file__).resolve().parents[2]
 PG = {"host": os.environ.get("PGHOST", "127.0.0.1"), "port": int(os.environ.get("PGPORT", "5432"))}
@@ -194,21 +195,6 @@ def test_other_conversations_go_on_while_one_waits_for_postgresql(pg_database: s
     asyncio.run(store.save(tracker("waits", "我爸走了")))
     blocker = sa.create_engine(f"postgresql://{PG_USER}@{PG['host']}:{PG['port']}/{pg_database}")
 
-    async def run() -> tuple[int, DialogueStateTracker | None]:
-        ticks = 0
-
-        async def ticker() -> None:
-            nonlocal ticks
-            while True:
-                await asyncio.sleep(0.05)
-                ticks += 1
-
-        tick = asyncio.create_task(ticker())
-        await asyncio.sleep(0)
-        read_tracker = await store.retrieve("waits")
-        tick.cancel()
-        return ticks, read_tracker
-
     with blocker.connect() as conn:
         held = conn.begin()
         conn.execute(sa.text("lock table events in access exclusive mode"))
@@ -216,7 +202,7 @@ def test_other_conversations_go_on_while_one_waits_for_postgresql(pg_database: s
         release = threading.Timer(1.5, held.rollback)
         release.start()
         try:
-            seen, read_tracker = asyncio.run(run())
+            seen, read_tracker = asyncio.run(ticks_while(store.retrieve("waits")))
         finally:
             release.join()
     blocker.dispose()

@@ -15,10 +15,11 @@ turn of it runs in between: keep ``retry_seconds`` well below the lock's lifetim
 the events that are not stored yet (SQLTrackerStore counts them first), so nothing is written twice.
 Errors other than a lost connection (a bad query, a full disk) are not retried.
 
-Rasa's SQL store runs its queries on the event loop, so every family's turn in the process waited
-while one conversation's events came from PostgreSQL: under 50 conversations back to back a Rasa
-process was only 63% busy (bench/load/load.py --ceiling). Here the queries run in a worker thread
-(psycopg2 releases the GIL while it waits), and events are read with their classes looked up once:
+Rasa's SQL store runs its queries on the event loop, so every family's turn in the process waits
+while one conversation's events come from PostgreSQL (a slow query, a lock, a restart: all of them
+stall). Here the queries run in a worker thread (psycopg2 releases the GIL while it waits); on two
+busy cores this did not raise the throughput ceiling, which is set by the CPU (docs/deployment.md).
+Events are read with their classes looked up once:
 Rasa's ``Event.resolve_by_type`` walks every subclass of ``Event`` for each stored event it reads,
 about a tenth of the process's time under that load (py-spy).
 

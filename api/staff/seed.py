@@ -47,8 +47,8 @@ def seed_dev_accounts() -> list[tuple[str, str, str]]:
     accounts = dev_accounts()
     passwords = [secrets.token_urlsafe(9) for _ in accounts]
     # hashed before the transaction: on SQLite it holds the write lock, and `make run` seeds while
-    # the API already serves families (a second or more of scrypt on busy cores made their
-    # submissions fail with "database is locked")
+    # the API already serves families (seconds of scrypt on busy cores, which their submissions
+    # would wait for)
     hashes = [service.hash_password(password) for password in passwords]
     with get_sessionmaker()() as session:
         for (username, role, dept, region, display), password, hashed in zip(

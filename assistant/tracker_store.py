@@ -34,7 +34,6 @@ Configured in deploy/endpoints.production.yml::
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -125,8 +124,7 @@ class RetryingSQLTrackerStore(SQLTrackerStore):
         lost commit adds only what is missing.
         """
         with self.session_scope() as session:
-            stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False)
-            for event in itertools.islice(tracker.events, stored.count(), None):
+            for event in self._additional_events(session, tracker):
                 data = event.as_dict()
                 session.add(
                     self.SQLEvent(

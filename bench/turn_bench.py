@@ -152,6 +152,15 @@ def measured(run, procs: list[tuple[str, subprocess.Popen]]) -> dict:
     return result
 
 
+def median_cpu(rounds: list[dict], procs: list[tuple[str, subprocess.Popen]]) -> dict[str, float]:
+    """Each service's CPU milliseconds per turn, the median over the rounds that measured it."""
+    return {
+        name: statistics.median(r["cpu_ms_per_turn"][name] for r in rounds if r["cpu_ms_per_turn"][name])
+        for name, _ in procs
+        if any(r["cpu_ms_per_turn"][name] for r in rounds)
+    }
+
+
 def summary(values: list[float]) -> dict:
     if not values:
         return {"n": 0, "p50_ms": None, "p95_ms": None, "max_ms": None}
@@ -433,11 +442,7 @@ def families_ceiling(
         "median_p95_ms": statistics.median(r["p95_ms"] for r in runs if r["p95_ms"] is not None),
         "errors": sum(r["errors"] for r in runs),
         "cases": sum(r["cases"] for r in runs),
-        "cpu_ms_per_turn": {
-            name: statistics.median(r["cpu_ms_per_turn"][name] for r in runs if r["cpu_ms_per_turn"][name])
-            for name, _ in procs
-            if any(r["cpu_ms_per_turn"][name] for r in runs)
-        },
+        "cpu_ms_per_turn": median_cpu(runs, procs),
         "rounds": runs,
     }
     print(
@@ -533,13 +538,7 @@ def main() -> None:
                         r["completed_per_second"] for r in rounds
                     ),
                     "errors": sum(sum(r["errors"].values()) for r in rounds),
-                    "cpu_ms_per_turn": {
-                        name: statistics.median(
-                            r["cpu_ms_per_turn"][name] for r in rounds if r["cpu_ms_per_turn"][name]
-                        )
-                        for name, _ in procs
-                        if any(r["cpu_ms_per_turn"][name] for r in rounds)
-                    },
+                    "cpu_ms_per_turn": median_cpu(rounds, procs),
                     "pooled": summary(pooled),
                     "rounds": rounds,
                 }
